@@ -1,0 +1,156 @@
+"""PACE protocol, VER 0x25 (SOK, Jakiper, many rack and wall packs).
+
+Layouts: protocol.md section 3 (PACE RS485/RS232 documents, nkinnan's PbmsTools captures), checked
+against every real capture in tests/vectors/pace-0x25.jsonl.
+"""
+
+from __future__ import annotations
+
+from ..const import RTN_PACE
+from ..models import Barcode, FlagCategory, PackCount, SoftwareVersion
+from .base import (
+    AlarmDecoder,
+    AnalogDecoder,
+    Command,
+    Dialect,
+    FlagRow,
+    RecordDecoder,
+    RequestInfo,
+)
+from .layout import Bits, Counted, Layout, Number, Text
+
+TEMPERATURE_OFFSET = 2730  # 0.1 K; the PACE documents use 2730, Pylontech 2731 (protocol.md 3.3)
+
+
+def _centi(key: str) -> Number:
+    """A 10 mA or 10 mAh field."""
+    return Number(key, divisor=100, absent=0xFFFF)
+
+
+# 0x42, per pack (protocol.md 3.3). The user-defined byte takes the values 2, 3, 4 and 9 on real
+# packs and does not say what follows, so it is read and ignored: the fields up to the design
+# capacity are always there, and whatever LENID leaves after them is the firmware's tail
+# (a single byte there is the SOC in percent on 1B470 firmware, protocol.md 3.3 and 8.1).
+ANALOG_BLOCK: Layout = (
+    Counted("cell_voltages", Number("cell", divisor=1000, valid=(0.001, 5.0))),
+    Counted(
+        "temperatures",
+        Number("temperature", divisor=10, offset=TEMPERATURE_OFFSET, valid=(-40.0, 125.0)),
+    ),
+    Number("current", signed=True, divisor=100),
+    Number("voltage", divisor=1000, absent=0xFFFF),
+    _centi("remaining_capacity"),
+    Number("user_defined", size=1),
+    _centi("full_capacity"),
+    Number("cycles", absent=0xFFFF),
+    _centi("design_capacity"),
+)
+# The longest tail reported: 28 bytes on a wall-mount variant (protocol.md 3.3).
+ANALOG_MAX_TAIL = 28
+
+STATE = Number("state", size=1)
+STATUS_KEYS = (
+    "protect_1",
+    "protect_2",
+    "system",
+    "control",
+    "fault",
+    "balance_1",
+    "balance_2",
+    "warn_1",
+    "warn_2",
+)
+
+# 0x44, per pack (protocol.md 3.5). Firmware 1B470-1.04 sends one byte more than the documents,
+# nkinnan's P = 9 variant two: tolerated as a tail (protocol.md 8.1).
+ALARM_BLOCK: Layout = (
+    Counted("cell_states", STATE),
+    Counted("temperature_states", STATE),
+    Number("charge_current_state", size=1),
+    Number("voltage_state", size=1),
+    Number("discharge_current_state", size=1),
+    *(Bits(key) for key in STATUS_KEYS),
+)
+ALARM_MAX_TAIL = 2
+
+_W, _P, _F, _S = (
+    FlagCategory.WARNING,
+    FlagCategory.PROTECTION,
+    FlagCategory.FAULT,
+    FlagCategory.STATUS,
+)
+# Bit names of Charts A.17-A.23 of the PACE documents. The system-state bits other than the two
+# MOSFETs and every control-state bit are disputed between sources (protocol.md 8.1): they stay
+# unnamed and are kept only as raw bytes.
+ALARM_FLAGS: tuple[FlagRow, ...] = (
+    ("protect_1", 6, "short_circuit_protection", _P),
+    ("protect_1", 5, "discharge_over_current_protection", _P),
+    ("protect_1", 4, "charge_over_current_protection", _P),
+    ("protect_1", 3, "pack_under_voltage_protection", _P),
+    ("protect_1", 2, "pack_over_voltage_protection", _P),
+    ("protect_1", 1, "cell_under_voltage_protection", _P),
+    ("protect_1", 0, "cell_over_voltage_protection", _P),
+    ("protect_2", 7, "fully_charged", _S),
+    ("protect_2", 6, "environment_under_temperature_protection", _P),
+    ("protect_2", 5, "environment_over_temperature_protection", _P),
+    ("protect_2", 4, "mosfet_over_temperature_protection", _P),
+    ("protect_2", 3, "discharge_under_temperature_protection", _P),
+    ("protect_2", 2, "charge_under_temperature_protection", _P),
+    ("protect_2", 1, "discharge_over_temperature_protection", _P),
+    ("protect_2", 0, "charge_over_temperature_protection", _P),
+    ("system", 2, "discharge_mosfet", _S),
+    ("system", 1, "charge_mosfet", _S),
+    ("fault", 5, "sampling_fault", _F),
+    ("fault", 4, "cell_fault", _F),
+    ("fault", 2, "ntc_fault", _F),
+    ("fault", 1, "discharge_mosfet_fault", _F),
+    ("fault", 0, "charge_mosfet_fault", _F),
+    ("warn_1", 5, "discharge_over_current_warning", _W),
+    ("warn_1", 4, "charge_over_current_warning", _W),
+    ("warn_1", 3, "pack_under_voltage_warning", _W),
+    ("warn_1", 2, "pack_over_voltage_warning", _W),
+    ("warn_1", 1, "cell_under_voltage_warning", _W),
+    ("warn_1", 0, "cell_over_voltage_warning", _W),
+    ("warn_2", 7, "low_soc_warning", _W),
+    ("warn_2", 6, "mosfet_high_temperature_warning", _W),
+    ("warn_2", 5, "environment_low_temperature_warning", _W),
+    ("warn_2", 4, "environment_high_temperature_warning", _W),
+    ("warn_2", 3, "discharge_low_temperature_warning", _W),
+    ("warn_2", 2, "charge_low_temperature_warning", _W),
+    ("warn_2", 1, "discharge_high_temperature_warning", _W),
+    ("warn_2", 0, "charge_high_temperature_warning", _W),
+)
+
+PACE = Dialect(
+    name="pace",
+    title="PACE (VER 0x25: SOK, Jakiper and others)",
+    ver=0x25,
+    cid1=0x46,
+    aliases=("sok",),
+    return_codes=RTN_PACE,
+    temperature_names={
+        6: ("cell_sensor_1", "cell_sensor_2", "cell_sensor_3", "cell_sensor_4", "mosfet",
+            "environment"),
+    },
+    commands={
+        command.code: command
+        for command in (
+            Command(code=0x90, name="pack_count", request=RequestInfo.NONE,
+                    decoder=RecordDecoder((Number("count", size=1),), PackCount)),
+            Command(code=0x42, name="analog_values", request=RequestInfo.PACK,
+                    decoder=AnalogDecoder(ANALOG_BLOCK, ANALOG_MAX_TAIL, tail_soc=True)),
+            Command(code=0x44, name="alarm_info", request=RequestInfo.PACK,
+                    decoder=AlarmDecoder(
+                        ALARM_BLOCK, STATUS_KEYS, ALARM_FLAGS,
+                        balance_keys=("balance_1", "balance_2"),
+                        charge_mosfet=("system", 1), discharge_mosfet=("system", 2),
+                        max_tail=ALARM_MAX_TAIL)),
+            # Through the master every address answers 0xC1/0xC2 with the master's own
+            # identity (protocol.md 3.4).
+            Command(code=0xC1, name="software_version", request=RequestInfo.NONE,
+                    decoder=RecordDecoder((Text("version"),), SoftwareVersion)),
+            Command(code=0xC2, name="barcode", request=RequestInfo.NONE,
+                    decoder=RecordDecoder((Text("barcode", 20), Text("build_date")), Barcode)),
+        )
+    },
+)  # fmt: skip

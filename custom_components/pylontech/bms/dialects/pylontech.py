@@ -1,0 +1,184 @@
+"""Pylontech low-voltage protocol, VER 0x20 (US2000/US3000/US5000, UP2500, Force L).
+
+Layouts: protocol.md section 2 (the vendor's RS485 protocol V3.3), checked against every real
+capture in tests/vectors/pylontech-0x20.jsonl.
+"""
+
+from __future__ import annotations
+
+from ..const import RTN_PYLONTECH
+from ..models import (
+    ChargeDischargeManagement,
+    FlagCategory,
+    ManufacturerInfo,
+    SerialNumber,
+    SoftwareVersion,
+    SystemParameters,
+)
+from .base import (
+    AlarmDecoder,
+    AnalogDecoder,
+    Command,
+    Dialect,
+    FlagRow,
+    ProtocolVersionDecoder,
+    RecordDecoder,
+    RequestInfo,
+)
+from .layout import Bits, Counted, Layout, Number, Text, Version, When
+
+TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")
+
+# Plausible ranges: a reading outside them is a placeholder or a failed sensor, e.g. the
+# -100.0 °C (raw 1731) seen on a US2000B (protocol.md 2.3).
+CELL_VOLTAGE = Number("cell", divisor=1000, valid=(0.001, 5.0))
+TEMPERATURE = Number("temperature", signed=True, divisor=10, offset=TEMPERATURE_OFFSET,
+                     valid=(-40.0, 125.0))  # fmt: skip
+
+
+def _milli(key: str, size: int = 2) -> Number:
+    """A milli-unit field (mV, mAh) with the all-ones placeholder meaning "not reported"."""
+    return Number(key, size=size, divisor=1000, absent=(1 << 8 * size) - 1)
+
+
+def _temperature(key: str) -> Number:
+    return Number(key, signed=True, divisor=10, offset=TEMPERATURE_OFFSET)
+
+
+def _deci_amps(key: str) -> Number:
+    return Number(key, signed=True, divisor=10)
+
+
+# 0x42, per pack (protocol.md 2.3). The user-defined count is trusted here, unlike on PACE: in an
+# all-packs answer it is the only thing that says whether 3-byte capacities follow, and it is
+# decided per block (the mixed US3000 + US2000 capture). LENID then checks the whole walk.
+ANALOG_BLOCK: Layout = (
+    Counted("cell_voltages", CELL_VOLTAGE),
+    Counted("temperatures", TEMPERATURE),
+    _deci_amps("current"),
+    _milli("voltage"),
+    _milli("remaining_capacity"),
+    Number("user_defined", size=1),
+    _milli("full_capacity"),
+    Number("cycles", absent=0xFFFF),
+    When(
+        lambda values: values["user_defined"] > 2,
+        (_milli("remaining_capacity_ext", 3), _milli("full_capacity_ext", 3)),
+    ),
+)
+
+STATE = Number("state", size=1)
+# US2000C and US3000C answers carry one byte more than V3.3 lists after status 5 (the martiby/ess
+# and zivillian captures; meaning unknown): tolerated as a tail, as on PACE (protocol.md 8.1).
+ALARM_MAX_TAIL = 1
+STATUS_KEYS = ("status_1", "status_2", "status_3", "status_4", "status_5")
+
+# 0x44, per pack (protocol.md 2.5).
+ALARM_BLOCK: Layout = (
+    Counted("cell_states", STATE),
+    Counted("temperature_states", STATE),
+    Number("charge_current_state", size=1),
+    Number("voltage_state", size=1),
+    Number("discharge_current_state", size=1),
+    *(Bits(key) for key in STATUS_KEYS),
+)
+
+_P, _S, _F = FlagCategory.PROTECTION, FlagCategory.STATUS, FlagCategory.FAULT
+ALARM_FLAGS: tuple[FlagRow, ...] = (
+    ("status_1", 7, "module_under_voltage_protection", _P),
+    ("status_1", 6, "charge_over_temperature_protection", _P),
+    ("status_1", 5, "discharge_over_temperature_protection", _P),
+    ("status_1", 4, "discharge_over_current_protection", _P),
+    ("status_1", 2, "charge_over_current_protection", _P),
+    ("status_1", 1, "cell_under_voltage_protection", _P),
+    ("status_1", 0, "module_over_voltage_protection", _P),
+    ("status_2", 3, "using_battery_power", _S),
+    ("status_2", 2, "discharge_mosfet", _S),
+    ("status_2", 1, "charge_mosfet", _S),
+    ("status_3", 7, "effective_charge_current", _S),
+    ("status_3", 6, "effective_discharge_current", _S),
+    ("status_3", 3, "fully_charged", _S),
+    ("status_3", 0, "buzzer", _S),
+    # Status 4 and 5: one bit per cell whose voltage is out of bounds (> 4.2 V or < 1 V).
+    *(("status_4", bit, f"cell_{bit + 1}_voltage_error", _F) for bit in range(8)),
+    *(("status_5", bit, f"cell_{bit + 9}_voltage_error", _F) for bit in range(8)),
+)
+
+# 0x47 (protocol.md 2.4): INFOFLAG, then twelve words.
+SYSTEM_PARAMETERS = (
+    Number("_infoflag", size=1),
+    _milli("cell_high_voltage_limit"),
+    _milli("cell_low_voltage_limit"),
+    _milli("cell_under_voltage_limit"),
+    _temperature("charge_high_temperature_limit"),
+    _temperature("charge_low_temperature_limit"),
+    _deci_amps("charge_current_limit"),
+    _milli("module_high_voltage_limit"),
+    _milli("module_low_voltage_limit"),
+    _milli("module_under_voltage_limit"),
+    _temperature("discharge_high_temperature_limit"),
+    _temperature("discharge_low_temperature_limit"),
+    _deci_amps("discharge_current_limit"),
+)
+
+# 0x92 (protocol.md 2.6): command byte, no INFOFLAG.
+MANAGEMENT = (
+    Number("address", size=1),
+    _milli("charge_voltage_limit"),
+    _milli("discharge_voltage_limit"),
+    _deci_amps("charge_current_limit"),
+    _deci_amps("discharge_current_limit"),
+    Bits(
+        "_status",
+        (
+            (7, "charge_enable"),
+            (6, "discharge_enable"),
+            (5, "charge_immediately_1"),
+            (4, "charge_immediately_2"),
+            (3, "full_charge_request"),
+        ),
+    ),
+)
+
+PYLONTECH = Dialect(
+    name="pylontech",
+    title="Pylontech (VER 0x20)",
+    ver=0x20,
+    cid1=0x46,
+    return_codes=RTN_PYLONTECH,
+    temperature_names={
+        5: ("bms_board", "cells_1_4", "cells_5_8", "cells_9_12", "cells_13_16"),
+        6: ("bms_board", "cells_1_4", "cells_5_8", "cells_9_12", "cells_13_16", "mosfet"),
+    },
+    commands={
+        command.code: command
+        for command in (
+            Command(code=0x4F, name="protocol_version", request=RequestInfo.NONE,
+                    decoder=ProtocolVersionDecoder()),
+            Command(code=0x51, name="manufacturer_info", request=RequestInfo.NONE,
+                    decoder=RecordDecoder(
+                        (Text("device_name", 10), Version("software_version", 2),
+                         Text("manufacturer", 20, padding=" \x00-")),
+                        ManufacturerInfo)),
+            Command(code=0x42, name="analog_values", request=RequestInfo.PACK,
+                    decoder=AnalogDecoder(ANALOG_BLOCK)),
+            Command(code=0x44, name="alarm_info", request=RequestInfo.PACK,
+                    decoder=AlarmDecoder(
+                        ALARM_BLOCK, STATUS_KEYS, ALARM_FLAGS,
+                        charge_mosfet=("status_2", 1), discharge_mosfet=("status_2", 2),
+                        max_tail=ALARM_MAX_TAIL)),
+            Command(code=0x47, name="system_parameters", request=RequestInfo.NONE,
+                    decoder=RecordDecoder(SYSTEM_PARAMETERS, SystemParameters)),
+            Command(code=0x92, name="charge_discharge_management", request=RequestInfo.PACK,
+                    decoder=RecordDecoder(MANAGEMENT, ChargeDischargeManagement)),
+            Command(code=0x93, name="serial_number", request=RequestInfo.PACK,
+                    decoder=RecordDecoder(
+                        (Number("address", size=1), Text("serial_number", 16)), SerialNumber)),
+            Command(code=0x96, name="software_version", request=RequestInfo.PACK,
+                    decoder=RecordDecoder(
+                        (Number("address", size=1), Version("manufacturer_version", 2),
+                         Version("version", 3)),
+                        SoftwareVersion)),
+        )
+    },
+)  # fmt: skip

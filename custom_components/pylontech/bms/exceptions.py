@@ -1,0 +1,72 @@
+"""The library's errors: one root, a branch for each kind of failure.
+
+Nothing below `PylontechError` is ever raised from outside this tree: transport and decoding
+failures are re-raised as one of these, chained with ``from``.
+"""
+
+from __future__ import annotations
+
+
+class PylontechError(Exception):
+    """Root of every error this library raises or reports."""
+
+
+class PylontechConnectionError(PylontechError):
+    """The gateway or serial port could not be reached, or the link broke."""
+
+
+class PylontechTimeoutError(PylontechConnectionError):
+    """No complete answer arrived in time."""
+
+
+class PylontechProtocolError(PylontechError):
+    """Bytes arrived that are not a valid frame, or a frame that does not fit its layout."""
+
+    def __init__(self, message: str, raw: bytes = b"") -> None:
+        """Keep the offending bytes so that a bug report can carry them."""
+        super().__init__(message)
+        self.raw = raw
+
+
+class PylontechFramingError(PylontechProtocolError):
+    """A frame is cut short, too long, or holds characters that are not hex digits."""
+
+
+class PylontechLengthError(PylontechProtocolError):
+    """LENGTH is inconsistent: a wrong LCHKSUM, or LENID differs from the INFO received."""
+
+
+class PylontechChecksumError(PylontechProtocolError):
+    """The frame's CHKSUM does not match its content."""
+
+
+class PylontechDecodeError(PylontechProtocolError):
+    """A valid frame whose INFO does not fit the layout of the command it answers."""
+
+
+class PylontechResponseError(PylontechError):
+    """The BMS answered with a return code (RTN) other than 0, normal."""
+
+    def __init__(self, rtn: int, meaning: str, raw: bytes = b"") -> None:
+        """Record the return code and its meaning in the answering dialect."""
+        super().__init__(f"BMS returned RTN 0x{rtn:02X}: {meaning}")
+        self.rtn = rtn
+        self.meaning = meaning
+        self.raw = raw
+
+
+class PylontechUnsupportedCommandError(PylontechError):
+    """The dialect has no such read command, or the command would change the battery's state."""
+
+
+class PylontechDetectionError(PylontechError):
+    """No BMS, or no BMS of a known dialect, could be found."""
+
+
+class PylontechUnknownDialectError(PylontechDetectionError):
+    """A dialect name, or the VER/CID1 of a frame, that no known dialect has."""
+
+    def __init__(self, message: str, raw: bytes = b"") -> None:
+        """Keep the frame that could not be placed, for the user's bug report."""
+        super().__init__(message)
+        self.raw = raw

@@ -1,0 +1,261 @@
+"""What the BMS reports, in SI units: V, A, W, °C, Ah, %, counts.
+
+A value a dialect cannot give, or that the BMS sent as a placeholder or as an impossible reading,
+is None. Derived values (power, cell statistics, SOC from capacities) are computed here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SocSource(StrEnum):
+    """Where a state of charge came from."""
+
+    BMS = "bms"
+    """The BMS reported it."""
+    CAPACITY = "capacity"
+    """Computed as remaining / full capacity because the BMS gave none."""
+
+
+class AlarmLevel(StrEnum):
+    """The per-value alarm state of 0x44 answers (protocol.md 2.5, 3.5)."""
+
+    NORMAL = "normal"
+    BELOW_LOWER_LIMIT = "below_lower_limit"
+    ABOVE_UPPER_LIMIT = "above_upper_limit"
+    USER_DEFINED = "user_defined"
+    OTHER_ERROR = "other_error"
+
+    @classmethod
+    def from_raw(cls, raw: int) -> AlarmLevel:
+        """Map a state byte: 0 normal, 1 low, 2 high, 0x80-0xEF user defined, else error."""
+        if raw == 0x00:
+            return cls.NORMAL
+        if raw == 0x01:
+            return cls.BELOW_LOWER_LIMIT
+        if raw == 0x02:
+            return cls.ABOVE_UPPER_LIMIT
+        if 0x80 <= raw <= 0xEF:
+            return cls.USER_DEFINED
+        return cls.OTHER_ERROR
+
+
+class FlagCategory(StrEnum):
+    """What kind of condition a flag reports."""
+
+    WARNING = "warning"
+    PROTECTION = "protection"
+    FAULT = "fault"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Flag:
+    """One named bit of an alarm or status byte."""
+
+    key: str
+    category: FlagCategory
+    active: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CellStatistics:
+    """Lowest, highest, average and spread of the valid cell voltages (V); cells count from 1."""
+
+    minimum: float
+    maximum: float
+    average: float
+    delta: float
+    minimum_cell: int
+    maximum_cell: int
+
+    @classmethod
+    def of(cls, cell_voltages: tuple[float | None, ...]) -> CellStatistics | None:
+        """Compute the statistics, or None when no cell voltage is valid."""
+        valid = [(v, i) for i, v in enumerate(cell_voltages, start=1) if v is not None]
+        if not valid:
+            return None
+        low = min(valid)
+        high = max(valid, key=lambda pair: (pair[0], -pair[1]))
+        return cls(
+            minimum=low[0],
+            maximum=high[0],
+            average=round(sum(v for v, _ in valid) / len(valid), 4),
+            delta=round(high[0] - low[0], 3),
+            minimum_cell=low[1],
+            maximum_cell=high[1],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackAnalogValues:
+    """One pack's measurements from an analog-values answer (0x42)."""
+
+    address: int | None
+    """The pack address the frame names, or None when an all-packs answer does not say."""
+    cell_voltages: tuple[float | None, ...]
+    temperatures: tuple[float | None, ...]
+    temperature_names: tuple[str, ...]
+    """What each temperature measures, e.g. "bms_board", "cells_1_4", "mosfet"."""
+    current: float | None
+    """A; positive while charging."""
+    voltage: float | None
+    power: float | None
+    """W; voltage x current, positive while charging."""
+    remaining_capacity: float | None
+    full_capacity: float | None
+    design_capacity: float | None
+    cycles: int | None
+    soc: float | None
+    soc_source: SocSource | None
+    cells: CellStatistics | None
+    extra: bytes
+    """Undocumented bytes after the known fields (firmware-dependent, protocol.md 3.3)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnalogValues:
+    """An analog-values answer: one pack, or every pack of a stack (request INFO 0xFF)."""
+
+    all_packs: bool
+    packs: tuple[PackAnalogValues, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackAlarmInfo:
+    """One pack's alarm and status answer (0x44)."""
+
+    address: int | None
+    cell_states: tuple[AlarmLevel, ...]
+    temperature_states: tuple[AlarmLevel, ...]
+    temperature_names: tuple[str, ...]
+    charge_current_state: AlarmLevel
+    voltage_state: AlarmLevel
+    discharge_current_state: AlarmLevel
+    flags: tuple[Flag, ...]
+    """Every named bit of the status bytes, active or not, in frame order."""
+    balancing_cells: tuple[int, ...] | None
+    """Cells (from 1) being balanced, or None where the dialect does not report balancing."""
+    charge_mosfet: bool | None
+    discharge_mosfet: bool | None
+    status_bytes: tuple[int, ...]
+    """The raw status bytes after the per-value states, for diagnostics."""
+    extra: bytes
+
+    @property
+    def active_flags(self) -> tuple[str, ...]:
+        """Keys of the flags that are set."""
+        return tuple(flag.key for flag in self.flags if flag.active)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlarmInfo:
+    """An alarm answer: one pack, or every pack of a stack."""
+
+    all_packs: bool
+    packs: tuple[PackAlarmInfo, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SystemParameters:
+    """Protection thresholds of a pack (Pylontech 0x47); not the live charge limits."""
+
+    cell_high_voltage_limit: float | None
+    cell_low_voltage_limit: float | None
+    cell_under_voltage_limit: float | None
+    charge_high_temperature_limit: float | None
+    charge_low_temperature_limit: float | None
+    charge_current_limit: float | None
+    module_high_voltage_limit: float | None
+    module_low_voltage_limit: float | None
+    module_under_voltage_limit: float | None
+    discharge_high_temperature_limit: float | None
+    discharge_low_temperature_limit: float | None
+    discharge_current_limit: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargeDischargeManagement:
+    """Live charge and discharge limits the BMS asks the inverter to respect (Pylontech 0x92)."""
+
+    address: int
+    charge_voltage_limit: float | None
+    discharge_voltage_limit: float | None
+    charge_current_limit: float | None
+    discharge_current_limit: float | None
+    """A; negative, as the BMS sends it."""
+    charge_enable: bool
+    discharge_enable: bool
+    charge_immediately_1: bool
+    charge_immediately_2: bool
+    full_charge_request: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SerialNumber:
+    """A pack's serial number (Pylontech 0x93)."""
+
+    address: int
+    serial_number: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SoftwareVersion:
+    """Firmware version: Pylontech 0x96 (two version numbers) or PACE 0xC1 (one text)."""
+
+    address: int | None = None
+    version: str | None
+    """Pylontech: the main-line version ("0.6.5"); PACE: the version text ("P16S100A-1812-1.00")."""
+    manufacturer_version: str | None = None
+    """Pylontech only: the manufacturer version ("2.3")."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Barcode:
+    """A pack's barcode or serial number and, on newer firmware, its build date (PACE 0xC2)."""
+
+    barcode: str | None
+    build_date: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProtocolVersion:
+    """The protocol version, carried in the VER field of the answer (Pylontech 0x4F)."""
+
+    version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManufacturerInfo:
+    """Device name, software version and manufacturer (Pylontech 0x51).
+
+    Through the link of a stack, every address answers with the master's identity
+    (protocol.md 2.1): do not use this to tell packs apart.
+    """
+
+    device_name: str | None
+    software_version: str
+    manufacturer: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackCount:
+    """How many packs the master sees in its stack (PACE 0x90)."""
+
+    count: int
+
+
+type Response = (
+    AnalogValues
+    | AlarmInfo
+    | SystemParameters
+    | ChargeDischargeManagement
+    | SerialNumber
+    | SoftwareVersion
+    | Barcode
+    | ProtocolVersion
+    | ManufacturerInfo
+    | PackCount
+)
