@@ -54,12 +54,14 @@ RTN_SEPLOS: Final[dict[int, str]] = {
     0xE4: "invalid permissions",
 }
 
-# Codes that only ever appear in answers, whatever the dialect. 0x90 and 0x91 are answers on
-# VER 0x20 (Pylontech "ADR error", "internal communication error") but commands on PACE VER 0x25,
-# where the master pack polls its slaves with 0x90 (protocol.md 3.1), so they are decided by VER.
-RESPONSE_CODES: Final = frozenset(range(0x0A)) | frozenset(range(0xE1, 0xE5))
+# Codes that appear in answers (CID2 = RTN) and never as a read or write command. On VER 0x20
+# that includes 0x90/0x91 (Pylontech "ADR error", "internal communication error") and 0xE1-0xE4
+# (Seplos); on PACE VER 0x25 those are commands (0x90 pack count, 0xE1-0xE4 configuration,
+# protocol.md 3.2), so the set is chosen by VER.
 VER_PACE: Final = 0x25
+DEFAULT_RESPONSE_CODES: Final = (
+    frozenset(range(0x0A)) | {0x90, 0x91} | frozenset(range(0xE1, 0xE5))
+)
 RESPONSE_CODES_BY_VER: Final[dict[int, frozenset[int]]] = {
-    VER_PACE: RESPONSE_CODES,
+    VER_PACE: frozenset(range(0x0A)),
 }
-DEFAULT_RESPONSE_CODES: Final = RESPONSE_CODES | {0x90, 0x91}
