@@ -6,6 +6,7 @@ CHKSUM rules are in protocol.md sections 1.1 to 1.3, the receiving rules in sect
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
 
 from .const import (
@@ -24,7 +25,7 @@ from .exceptions import (
     PylontechProtocolError,
 )
 
-_HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
+_HEX_DIGITS = b"0123456789ABCDEFabcdef"
 _SOI = bytes([SOI])
 _EOI = bytes([EOI])
 _NUL = b"\x00"
@@ -81,7 +82,7 @@ def parse_frame(raw: bytes) -> Frame:
     if len(body) < FRAME_OVERHEAD - 2:
         msg = f"frame too short ({len(raw)} bytes)"
         raise PylontechFramingError(msg, raw)
-    if not _HEX_DIGITS.issuperset(body):
+    if body.translate(None, _HEX_DIGITS):
         msg = "frame holds characters that are not hex digits"
         raise PylontechFramingError(msg, raw)
     length = int(body[8:12], 16)
@@ -107,7 +108,7 @@ def parse_frame(raw: bytes) -> Frame:
         adr=int(body[2:4], 16),
         cid1=int(body[4:6], 16),
         cid2=int(body[6:8], 16),
-        info=bytes.fromhex(info_hex.decode("ascii")),
+        info=binascii.unhexlify(info_hex),
         raw=bytes(raw),
     )
 

@@ -74,18 +74,20 @@ class CellStatistics:
     @classmethod
     def of(cls, cell_voltages: tuple[float | None, ...]) -> CellStatistics | None:
         """Compute the statistics, or None when no cell voltage is valid."""
-        valid = [(v, i) for i, v in enumerate(cell_voltages, start=1) if v is not None]
+        valid = [v for v in cell_voltages if v is not None]
         if not valid:
             return None
         low = min(valid)
-        high = max(valid, key=lambda pair: (pair[0], -pair[1]))
+        high = max(valid)
+        # round(x * 10**n) / 10**n: the nearest double to the rounded value, cheaper than
+        # round(x, n) on this hot path.
         return cls(
-            minimum=low[0],
-            maximum=high[0],
-            average=round(sum(v for v, _ in valid) / len(valid), 4),
-            delta=round(high[0] - low[0], 3),
-            minimum_cell=low[1],
-            maximum_cell=high[1],
+            minimum=low,
+            maximum=high,
+            average=round(sum(valid) * 10_000 / len(valid)) / 10_000,
+            delta=round((high - low) * 1000) / 1000,
+            minimum_cell=cell_voltages.index(low) + 1,
+            maximum_cell=cell_voltages.index(high) + 1,
         )
 
 

@@ -188,7 +188,7 @@ class AnalogDecoder:
         if soc is None:
             soc_source = SocSource.CAPACITY
             if remaining is not None and full:
-                soc = round(min(remaining / full, 1.0) * 100, 1)
+                soc = round(min(remaining / full, 1.0) * 1000) / 10
         cells = values["cell_voltages"]
         return PackAnalogValues(
             address=address,
@@ -197,7 +197,7 @@ class AnalogDecoder:
             temperature_names=names,
             current=current,
             voltage=voltage,
-            power=None if voltage is None or current is None else round(voltage * current, 3),
+            power=None if voltage is None or current is None else round(voltage * current * 1000) / 1000,
             remaining_capacity=remaining,
             full_capacity=full,
             design_capacity=values.get("design_capacity"),
@@ -277,33 +277,38 @@ def split_pack_blocks(
     if len(info) < 2:
         msg = f"INFO of {len(info)} bytes is too short for a pack answer"
         raise PylontechDecodeError(msg, frame.raw)
-    if all_packs is False:
-        return info[1], [_one_pack(frame, block, max_tail)]
-    if all_packs is None:
+    first: tuple[Values, int] | None = None
+    if not all_packs:
+        values: Values = {}
         try:
-            return info[1], [_one_pack(frame, block, max_tail)]
+            end = walk(block, info, 2, values)
         except PylontechDecodeError:
-            pass
-    return None, _all_packs(frame, block, max_tail)
+            if all_packs is False:
+                raise
+        else:
+            if len(info) - end <= max_tail:
+                return info[1], [(values, info[end:])]
+            if all_packs is False:
+                _check_end(frame, end, max_tail)
+            first = values, end  # the first block reads the same either way
+    return None, _all_packs(frame, block, max_tail, first)
 
 
-def _one_pack(frame: Frame, block: Layout, max_tail: int) -> tuple[Values, bytes]:
-    values: Values = {}
-    end = walk(block, frame.info, 2, values)
-    _check_end(frame, end, max_tail)
-    return values, frame.info[end:]
-
-
-def _all_packs(frame: Frame, block: Layout, max_tail: int) -> list[tuple[Values, bytes]]:
+def _all_packs(
+    frame: Frame, block: Layout, max_tail: int, first: tuple[Values, int] | None
+) -> list[tuple[Values, bytes]]:
     info = frame.info
     # Every pack may carry the same number of trailing bytes; the shortest that fits wins.
     for tail in range(max_tail + 1):
         blocks: list[tuple[Values, bytes]] = []
         pos = 2
         try:
-            for _ in range(info[1]):
-                values: Values = {}
-                pos = walk(block, info, pos, values)
+            for index in range(info[1]):
+                if index == 0 and first is not None:
+                    values, pos = first
+                else:
+                    values = {}
+                    pos = walk(block, info, pos, values)
                 blocks.append((values, info[pos : pos + tail]))
                 pos += tail
         except PylontechDecodeError:

@@ -7,7 +7,10 @@ names. Every multi-byte number is big-endian (protocol.md 2.10).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+import functools
+import math
+import struct
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import PylontechDecodeError
@@ -34,23 +37,34 @@ class Number:
     offset: int = 0
     absent: int | None = None
     valid: tuple[float, float] | None = None
+    # The valid range in raw units, so that the hot loop compares integers only.
+    _low: float = field(init=False, repr=False, compare=False)
+    _high: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Translate `valid` into raw units once."""
+        low, high = -math.inf, math.inf
+        if self.valid is not None:
+            low = math.ceil(self.valid[0] * self.divisor + self.offset - 1e-9)
+            high = math.floor(self.valid[1] * self.divisor + self.offset + 1e-9)
+        object.__setattr__(self, "_low", low)
+        object.__setattr__(self, "_high", high)
 
     def convert(self, raw: int) -> int | float | None:
         """Turn one raw integer into its value in the model's unit, or None."""
-        if raw == self.absent:
+        if raw == self.absent or not self._low <= raw <= self._high:
             return None
-        value: int | float = raw - self.offset
-        if self.divisor != 1:
-            value /= self.divisor
-        if self.valid is not None and not self.valid[0] <= value <= self.valid[1]:
-            return None
-        return value
+        if self.divisor == 1:
+            return raw - self.offset
+        return (raw - self.offset) / self.divisor
 
     def read(self, data: bytes, pos: int, out: Values) -> int:
         """Read this number at `pos` into `out`; return the position after it."""
         end = pos + self.size
         _need(data, end, self.key)
-        out[self.key] = self.convert(int.from_bytes(data[pos:end], "big", signed=self.signed))
+        out[self.key] = self.convert(
+            int.from_bytes(data[pos:end], "big", signed=self.signed)
+        )
         return end
 
 
@@ -63,17 +77,67 @@ class Counted:
 
     def read(self, data: bytes, pos: int, out: Values) -> int:
         """Read the count and the elements into `out`."""
-        _need(data, pos + 1, self.key)
-        size = self.element.size
-        end = pos + 1 + data[pos] * size
-        _need(data, end, self.key)
-        convert = self.element.convert
-        signed = self.element.signed
-        out[self.key] = tuple(
-            convert(int.from_bytes(data[i : i + size], "big", signed=signed))
-            for i in range(pos + 1, end, size)
+        element = self.element
+        try:
+            count = data[pos]
+            raws = _array(count, element.size, element.signed).unpack_from(data, pos + 1)
+        except (IndexError, struct.error):
+            msg = f"INFO ends inside {self.key!r} ({len(data)} bytes)"
+            raise PylontechDecodeError(msg, data) from None
+        low, high, offset, divisor = element._low, element._high, element.offset, element.divisor
+        if element.absent is not None:
+            absent = element.absent
+            raws = tuple(raw if raw != absent else high + 1 for raw in raws)
+        if divisor == 1:
+            out[self.key] = tuple([raw - offset if low <= raw <= high else None for raw in raws])
+        else:
+            out[self.key] = tuple(
+                [(raw - offset) / divisor if low <= raw <= high else None for raw in raws]
+            )
+        return pos + 1 + count * element.size
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRun:
+    """Consecutive `Number` fields read with one compiled struct (made by `compiled`)."""
+
+    numbers: tuple[Number, ...]
+    layout: struct.Struct
+    _specs: tuple[tuple[str, int | None, float, float, int, int], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        """Flatten each number's conversion into a tuple for the loop below."""
+        specs = tuple(
+            (n.key, n.absent, n._low, n._high, n.offset, n.divisor) for n in self.numbers
         )
-        return end
+        object.__setattr__(self, "_specs", specs)
+
+    def read(self, data: bytes, pos: int, out: Values) -> int:
+        """Read every number of the run into `out`."""
+        try:
+            raws = self.layout.unpack_from(data, pos)
+        except struct.error:
+            msg = f"INFO ends inside {self.numbers[0].key!r} ({len(data)} bytes)"
+            raise PylontechDecodeError(msg, data) from None
+        for (key, absent, low, high, offset, divisor), raw in zip(self._specs, raws, strict=True):
+            if raw == absent or not low <= raw <= high:
+                out[key] = None
+            elif divisor == 1:
+                out[key] = raw - offset
+            else:
+                out[key] = (raw - offset) / divisor
+        return pos + self.layout.size
+
+
+_STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h"}
+
+
+@functools.cache
+def _array(count: int, size: int, signed: bool) -> struct.Struct:
+    """A compiled big-endian layout of `count` integers of `size` bytes."""
+    return struct.Struct(f">{count}{_STRUCT_CODES[size, signed]}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +206,33 @@ class When:
         return pos
 
 
-type Step = Number | Counted | Text | Version | Bits | When
+type Step = Number | NumberRun | Counted | Text | Version | Bits | When
+
+
+def compiled(*steps: Step) -> Layout:
+    """A layout of `steps`, with runs of one- and two-byte numbers merged into `NumberRun`s.
+
+    Same values as walking the steps one by one, read with one struct call per run.
+    """
+    result: list[Step] = []
+    run: list[Number] = []
+
+    def close_run() -> None:
+        if len(run) == 1:
+            result.append(run[0])
+        elif run:
+            codes = "".join(_STRUCT_CODES[n.size, n.signed] for n in run)
+            result.append(NumberRun(tuple(run), struct.Struct(f">{codes}")))
+        run.clear()
+
+    for step in steps:
+        if isinstance(step, Number) and (step.size, step.signed) in _STRUCT_CODES:
+            run.append(step)
+            continue
+        close_run()
+        result.append(step)
+    close_run()
+    return tuple(result)
 
 
 def walk(layout: Layout, data: bytes, pos: int, out: Values) -> int:

@@ -17,7 +17,7 @@ from .base import (
     RecordDecoder,
     RequestInfo,
 )
-from .layout import Bits, Counted, Layout, Number, Text
+from .layout import Bits, Counted, Layout, Number, Text, compiled
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; the PACE documents use 2730, Pylontech 2731 (protocol.md 3.3)
 
@@ -31,7 +31,7 @@ def _centi(key: str) -> Number:
 # packs and does not say what follows, so it is read and ignored: the fields up to the design
 # capacity are always there, and whatever LENID leaves after them is the firmware's tail
 # (a single byte there is the SOC in percent on 1B470 firmware, protocol.md 3.3 and 8.1).
-ANALOG_BLOCK: Layout = (
+ANALOG_BLOCK: Layout = compiled(
     Counted("cell_voltages", Number("cell", divisor=1000, valid=(0.001, 5.0))),
     Counted(
         "temperatures",
@@ -63,7 +63,7 @@ STATUS_KEYS = (
 
 # 0x44, per pack (protocol.md 3.5). Firmware 1B470-1.04 sends one byte more than the documents,
 # nkinnan's P = 9 variant two: tolerated as a tail (protocol.md 8.1).
-ALARM_BLOCK: Layout = (
+ALARM_BLOCK: Layout = compiled(
     Counted("cell_states", STATE),
     Counted("temperature_states", STATE),
     Number("charge_current_state", size=1),
@@ -136,7 +136,7 @@ PACE = Dialect(
         command.code: command
         for command in (
             Command(code=0x90, name="pack_count", request=RequestInfo.NONE,
-                    decoder=RecordDecoder((Number("count", size=1),), PackCount)),
+                    decoder=RecordDecoder(compiled(Number("count", size=1),), PackCount)),
             Command(code=0x42, name="analog_values", request=RequestInfo.PACK,
                     decoder=AnalogDecoder(ANALOG_BLOCK, ANALOG_MAX_TAIL, tail_soc=True)),
             Command(code=0x44, name="alarm_info", request=RequestInfo.PACK,
@@ -148,9 +148,9 @@ PACE = Dialect(
             # Through the master every address answers 0xC1/0xC2 with the master's own
             # identity (protocol.md 3.4).
             Command(code=0xC1, name="software_version", request=RequestInfo.NONE,
-                    decoder=RecordDecoder((Text("version"),), SoftwareVersion)),
+                    decoder=RecordDecoder(compiled(Text("version"),), SoftwareVersion)),
             Command(code=0xC2, name="barcode", request=RequestInfo.NONE,
-                    decoder=RecordDecoder((Text("barcode", 20), Text("build_date")), Barcode)),
+                    decoder=RecordDecoder(compiled(Text("barcode", 20), Text("build_date")), Barcode)),
         )
     },
 )  # fmt: skip

@@ -25,7 +25,7 @@ from .base import (
     RecordDecoder,
     RequestInfo,
 )
-from .layout import Bits, Counted, Layout, Number, Text, Version, When
+from .layout import Bits, Counted, Layout, Number, Text, compiled, Version, When
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")
 
@@ -52,7 +52,7 @@ def _deci_amps(key: str) -> Number:
 # 0x42, per pack (protocol.md 2.3). The user-defined count is trusted here, unlike on PACE: in an
 # all-packs answer it is the only thing that says whether 3-byte capacities follow, and it is
 # decided per block (the mixed US3000 + US2000 capture). LENID then checks the whole walk.
-ANALOG_BLOCK: Layout = (
+ANALOG_BLOCK: Layout = compiled(
     Counted("cell_voltages", CELL_VOLTAGE),
     Counted("temperatures", TEMPERATURE),
     _deci_amps("current"),
@@ -63,7 +63,7 @@ ANALOG_BLOCK: Layout = (
     Number("cycles", absent=0xFFFF),
     When(
         lambda values: values["user_defined"] > 2,
-        (_milli("remaining_capacity_ext", 3), _milli("full_capacity_ext", 3)),
+        compiled(_milli("remaining_capacity_ext", 3), _milli("full_capacity_ext", 3)),
     ),
 )
 
@@ -74,7 +74,7 @@ ALARM_MAX_TAIL = 1
 STATUS_KEYS = ("status_1", "status_2", "status_3", "status_4", "status_5")
 
 # 0x44, per pack (protocol.md 2.5).
-ALARM_BLOCK: Layout = (
+ALARM_BLOCK: Layout = compiled(
     Counted("cell_states", STATE),
     Counted("temperature_states", STATE),
     Number("charge_current_state", size=1),
@@ -105,7 +105,7 @@ ALARM_FLAGS: tuple[FlagRow, ...] = (
 )
 
 # 0x47 (protocol.md 2.4): INFOFLAG, then twelve words.
-SYSTEM_PARAMETERS = (
+SYSTEM_PARAMETERS = compiled(
     Number("_infoflag", size=1),
     _milli("cell_high_voltage_limit"),
     _milli("cell_low_voltage_limit"),
@@ -122,7 +122,7 @@ SYSTEM_PARAMETERS = (
 )
 
 # 0x92 (protocol.md 2.6): command byte, no INFOFLAG.
-MANAGEMENT = (
+MANAGEMENT = compiled(
     Number("address", size=1),
     _milli("charge_voltage_limit"),
     _milli("discharge_voltage_limit"),
@@ -157,7 +157,7 @@ PYLONTECH = Dialect(
                     decoder=ProtocolVersionDecoder()),
             Command(code=0x51, name="manufacturer_info", request=RequestInfo.NONE,
                     decoder=RecordDecoder(
-                        (Text("device_name", 10), Version("software_version", 2),
+                        compiled(Text("device_name", 10), Version("software_version", 2),
                          Text("manufacturer", 20, padding=" \x00-")),
                         ManufacturerInfo)),
             Command(code=0x42, name="analog_values", request=RequestInfo.PACK,
@@ -173,10 +173,10 @@ PYLONTECH = Dialect(
                     decoder=RecordDecoder(MANAGEMENT, ChargeDischargeManagement)),
             Command(code=0x93, name="serial_number", request=RequestInfo.PACK,
                     decoder=RecordDecoder(
-                        (Number("address", size=1), Text("serial_number", 16)), SerialNumber)),
+                        compiled(Number("address", size=1), Text("serial_number", 16)), SerialNumber)),
             Command(code=0x96, name="software_version", request=RequestInfo.PACK,
                     decoder=RecordDecoder(
-                        (Number("address", size=1), Version("manufacturer_version", 2),
+                        compiled(Number("address", size=1), Version("manufacturer_version", 2),
                          Version("version", 3)),
                         SoftwareVersion)),
         )
