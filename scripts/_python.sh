@@ -27,7 +27,8 @@ make_venv() {
     python=$(find_python313) || return 1
     echo "building $dir from $requirements with $python"
     [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet --upgrade pip
-    "$dir/bin/python" -m pip install --quiet "$@" -r "$requirements"
+    # The machine's pip configuration names local indexes that may be absent: drop that noise.
+    "$dir/bin/python" -m pip install --quiet --upgrade pip 2> >(grep -v "is ignored" >&2)
+    "$dir/bin/python" -m pip install --quiet "$@" -r "$requirements" 2> >(grep -v "is ignored" >&2)
     echo "$want" >"$stamp"
 }

@@ -29,9 +29,7 @@ from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, RequestInf
 from tests import captures
 
 READ_REQUESTS = [
-    c
-    for c in captures.PYLONTECH + captures.PACE
-    if c.direction == "request" and c.checksum_ok
+    c for c in captures.PYLONTECH + captures.PACE if c.direction == "request" and c.checksum_ok
 ]
 
 

@@ -100,9 +100,11 @@ def test_flipped_checksum_digit(capture: captures.Capture) -> None:
     """A wrong CHKSUM digit is reported as a checksum error, and the next frame still decodes."""
     raw = capture.raw
     position = len(raw) - 3
-    broken = raw[:position] + (b"0" if raw[position : position + 1] != b"0" else b"1") + raw[
-        position + 1 :
-    ]
+    broken = (
+        raw[:position]
+        + (b"0" if raw[position : position + 1] != b"0" else b"1")
+        + raw[position + 1 :]
+    )
     results = _feed_all([broken + raw])
     assert isinstance(results[0], PylontechChecksumError)
     assert results[0].raw == broken
@@ -140,7 +142,9 @@ def test_reencode(capture: captures.Capture) -> None:
     """Encoding the decoded fields gives back the exact bytes of the capture."""
     frame = parse_frame(capture.raw)
     assert (
-        encode_frame(ver=frame.ver, adr=frame.adr, cid1=frame.cid1, cid2=frame.cid2, info=frame.info)
+        encode_frame(
+            ver=frame.ver, adr=frame.adr, cid1=frame.cid1, cid2=frame.cid2, info=frame.info
+        )
         == capture.raw
     )
 

@@ -59,9 +59,7 @@ RTN_SEPLOS: Final[dict[int, str]] = {
 # (Seplos); on PACE VER 0x25 those are commands (0x90 pack count, 0xE1-0xE4 configuration,
 # protocol.md 3.2), so the set is chosen by VER.
 VER_PACE: Final = 0x25
-DEFAULT_RESPONSE_CODES: Final = (
-    frozenset(range(0x0A)) | {0x90, 0x91} | frozenset(range(0xE1, 0xE5))
-)
+DEFAULT_RESPONSE_CODES: Final = frozenset(range(0x0A)) | {0x90, 0x91} | frozenset(range(0xE1, 0xE5))
 RESPONSE_CODES_BY_VER: Final[dict[int, frozenset[int]]] = {
     VER_PACE: frozenset(range(0x0A)),
 }

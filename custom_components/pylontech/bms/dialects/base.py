@@ -197,7 +197,9 @@ class AnalogDecoder:
             temperature_names=names,
             current=current,
             voltage=voltage,
-            power=None if voltage is None or current is None else round(voltage * current * 1000) / 1000,
+            power=None
+            if voltage is None or current is None
+            else round(voltage * current * 1000) / 1000,
             remaining_capacity=remaining,
             full_capacity=full,
             design_capacity=values.get("design_capacity"),

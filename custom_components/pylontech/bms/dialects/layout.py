@@ -38,8 +38,8 @@ class Number:
     absent: int | None = None
     valid: tuple[float, float] | None = None
     # The valid range in raw units, so that the hot loop compares integers only.
-    _low: float = field(init=False, repr=False, compare=False)
-    _high: float = field(init=False, repr=False, compare=False)
+    raw_low: float = field(init=False, repr=False, compare=False)
+    raw_high: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Translate `valid` into raw units once."""
@@ -47,12 +47,12 @@ class Number:
         if self.valid is not None:
             low = math.ceil(self.valid[0] * self.divisor + self.offset - 1e-9)
             high = math.floor(self.valid[1] * self.divisor + self.offset + 1e-9)
-        object.__setattr__(self, "_low", low)
-        object.__setattr__(self, "_high", high)
+        object.__setattr__(self, "raw_low", low)
+        object.__setattr__(self, "raw_high", high)
 
     def convert(self, raw: int) -> int | float | None:
         """Turn one raw integer into its value in the model's unit, or None."""
-        if raw == self.absent or not self._low <= raw <= self._high:
+        if raw == self.absent or not self.raw_low <= raw <= self.raw_high:
             return None
         if self.divisor == 1:
             return raw - self.offset
@@ -62,9 +62,7 @@ class Number:
         """Read this number at `pos` into `out`; return the position after it."""
         end = pos + self.size
         _need(data, end, self.key)
-        out[self.key] = self.convert(
-            int.from_bytes(data[pos:end], "big", signed=self.signed)
-        )
+        out[self.key] = self.convert(int.from_bytes(data[pos:end], "big", signed=self.signed))
         return end
 
 
@@ -84,11 +82,15 @@ class Counted:
         except (IndexError, struct.error):
             msg = f"INFO ends inside {self.key!r} ({len(data)} bytes)"
             raise PylontechDecodeError(msg, data) from None
-        low, high, offset, divisor = element._low, element._high, element.offset, element.divisor
+        low, high, offset, divisor = (
+            element.raw_low,
+            element.raw_high,
+            element.offset,
+            element.divisor,
+        )
         if element.absent is not None:
-            absent = element.absent
-            raws = tuple(raw if raw != absent else high + 1 for raw in raws)
-        if divisor == 1:
+            out[self.key] = tuple([element.convert(raw) for raw in raws])
+        elif divisor == 1:
             out[self.key] = tuple([raw - offset if low <= raw <= high else None for raw in raws])
         else:
             out[self.key] = tuple(
@@ -110,7 +112,7 @@ class NumberRun:
     def __post_init__(self) -> None:
         """Flatten each number's conversion into a tuple for the loop below."""
         specs = tuple(
-            (n.key, n.absent, n._low, n._high, n.offset, n.divisor) for n in self.numbers
+            (n.key, n.absent, n.raw_low, n.raw_high, n.offset, n.divisor) for n in self.numbers
         )
         object.__setattr__(self, "_specs", specs)
 

@@ -25,7 +25,7 @@ from .base import (
     RecordDecoder,
     RequestInfo,
 )
-from .layout import Bits, Counted, Layout, Number, Text, compiled, Version, When
+from .layout import Bits, Counted, Layout, Number, Text, Version, When, compiled
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")
 
