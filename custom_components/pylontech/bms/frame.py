@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 from dataclasses import dataclass
+import struct
 
 from .const import (
     DEFAULT_RESPONSE_CODES,
@@ -26,6 +27,7 @@ from .exceptions import (
 )
 
 _HEX_DIGITS = b"0123456789ABCDEFabcdef"
+_HEADER = struct.Struct(">BBBBH")  # VER ADR CID1 CID2 LENGTH
 _SOI = bytes([SOI])
 _EOI = bytes([EOI])
 _NUL = b"\x00"
@@ -85,7 +87,7 @@ def parse_frame(raw: bytes) -> Frame:
     if body.translate(None, _HEX_DIGITS):
         msg = "frame holds characters that are not hex digits"
         raise PylontechFramingError(msg, raw)
-    length = int(body[8:12], 16)
+    ver, adr, cid1, cid2, length = _HEADER.unpack(binascii.unhexlify(body[:12]))
     lenid = length & MAX_LENID
     if length >> 12 != length_checksum(lenid):
         msg = f"LCHKSUM of LENGTH {length:04X} is wrong"
@@ -99,17 +101,13 @@ def parse_frame(raw: bytes) -> Frame:
         raise PylontechLengthError(msg, raw)
     received = int(body[-4:], 16)
     content = body[:-4]
+    computed = frame_checksum(content)
     # The sum is over the characters as sent; a device that sends lower case sums those.
-    if received not in (frame_checksum(content), frame_checksum(content.upper())):
-        msg = f"CHKSUM {received:04X} does not match the content ({frame_checksum(content):04X})"
+    if received != computed and received != frame_checksum(content.upper()):
+        msg = f"CHKSUM {received:04X} does not match the content ({computed:04X})"
         raise PylontechChecksumError(msg, raw)
     return Frame(
-        ver=int(body[0:2], 16),
-        adr=int(body[2:4], 16),
-        cid1=int(body[4:6], 16),
-        cid2=int(body[6:8], 16),
-        info=binascii.unhexlify(info_hex),
-        raw=bytes(raw),
+        ver=ver, adr=adr, cid1=cid1, cid2=cid2, info=binascii.unhexlify(info_hex), raw=bytes(raw)
     )
 
 

@@ -58,6 +58,19 @@ class Number:
             return raw - self.offset
         return (raw - self.offset) / self.divisor
 
+    def convert_all(self, raws: tuple[int, ...]) -> tuple[int | float | None, ...]:
+        """Convert many raw integers at once (the cells of a pack)."""
+        if not raws:
+            return ()
+        offset, divisor = self.offset, self.divisor
+        if self.absent is not None or not self.raw_low <= min(raws) <= max(raws) <= self.raw_high:
+            return tuple([self.convert(raw) for raw in raws])
+        if divisor == 1:
+            return tuple([raw - offset for raw in raws])
+        if offset:
+            return tuple([(raw - offset) / divisor for raw in raws])
+        return tuple([raw / divisor for raw in raws])
+
     def read(self, data: bytes, pos: int, out: Values) -> int:
         """Read this number at `pos` into `out`; return the position after it."""
         end = pos + self.size
@@ -82,20 +95,7 @@ class Counted:
         except (IndexError, struct.error):
             msg = f"INFO ends inside {self.key!r} ({len(data)} bytes)"
             raise PylontechDecodeError(msg, data) from None
-        low, high, offset, divisor = (
-            element.raw_low,
-            element.raw_high,
-            element.offset,
-            element.divisor,
-        )
-        if element.absent is not None:
-            out[self.key] = tuple([element.convert(raw) for raw in raws])
-        elif divisor == 1:
-            out[self.key] = tuple([raw - offset if low <= raw <= high else None for raw in raws])
-        else:
-            out[self.key] = tuple(
-                [(raw - offset) / divisor if low <= raw <= high else None for raw in raws]
-            )
+        out[self.key] = element.convert_all(raws)
         return pos + 1 + count * element.size
 
 
