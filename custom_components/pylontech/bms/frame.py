@@ -7,7 +7,6 @@ CHKSUM rules are in protocol.md sections 1.1 to 1.3, the receiving rules in sect
 from __future__ import annotations
 
 import binascii
-from dataclasses import dataclass
 import struct
 
 from .const import (
@@ -25,6 +24,7 @@ from .exceptions import (
     PylontechLengthError,
     PylontechProtocolError,
 )
+from .models import model
 
 _HEX_DIGITS = b"0123456789ABCDEFabcdef"
 _HEADER = struct.Struct(">BBBBH")  # VER ADR CID1 CID2 LENGTH
@@ -33,7 +33,7 @@ _EOI = bytes([EOI])
 _NUL = b"\x00"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Frame:
     """One checked frame: header bytes, the decoded INFO and the bytes as they arrived."""
 

@@ -6,8 +6,40 @@ is None. Derived values (power, cell statistics, SOC from capacities) are comput
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, dataclass_transform
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def model[T](cls: type[T]) -> type[T]:
+    """Make `cls` a frozen, slotted, keyword-only dataclass with a faster ``__init__``.
+
+    A frozen dataclass sets each field through ``object.__setattr__``, which costs about 0.1 µs
+    a field; decoding a 16-pack stack builds hundreds of fields per poll. The generated
+    ``__init__`` stores through the slots' own descriptors instead: the same checks (keyword-only,
+    defaults) and the same immutable object, at about half the cost.
+    """
+    cls = dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    env: dict[str, Any] = {}
+    params, body = [], []
+    for item in fields(cls):  # type: ignore[arg-type]
+        env[f"set_{item.name}"] = getattr(cls, item.name).__set__
+        if item.default is MISSING:
+            params.append(item.name)
+        else:
+            env[f"default_{item.name}"] = item.default
+            params.append(f"{item.name}=default_{item.name}")
+        body.append(f"    set_{item.name}(self, {item.name})")
+    source = f"def __init__(self, *, {', '.join(params)}):\n" + "\n".join(body)
+    exec(compile(source, f"<{cls.__name__}.__init__>", "exec"), env)  # noqa: S102
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
 
 
 class SocSource(StrEnum):
@@ -51,7 +83,7 @@ class FlagCategory(StrEnum):
     STATUS = "status"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Flag:
     """One named bit of an alarm or status byte."""
 
@@ -60,7 +92,7 @@ class Flag:
     active: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class CellStatistics:
     """Lowest, highest, average and spread of the valid cell voltages (V); cells count from 1."""
 
@@ -74,8 +106,14 @@ class CellStatistics:
     @classmethod
     def of(cls, cell_voltages: tuple[float | None, ...]) -> CellStatistics | None:
         """Compute the statistics, or None when no cell voltage is valid."""
-        valid = [v for v in cell_voltages if v is not None]
-        if not valid:
+        valid: Sequence[float]
+        if None in cell_voltages:
+            valid = [v for v in cell_voltages if v is not None]
+            if not valid:
+                return None
+        elif cell_voltages:
+            valid = cell_voltages  # type: ignore[assignment]  # no None in it
+        else:
             return None
         low = min(valid)
         high = max(valid)
@@ -91,7 +129,7 @@ class CellStatistics:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class PackAnalogValues:
     """One pack's measurements from an analog-values answer (0x42)."""
 
@@ -117,7 +155,7 @@ class PackAnalogValues:
     """Undocumented bytes after the known fields (firmware-dependent, protocol.md 3.3)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class AnalogValues:
     """An analog-values answer: one pack, or every pack of a stack (request INFO 0xFF)."""
 
@@ -125,7 +163,7 @@ class AnalogValues:
     packs: tuple[PackAnalogValues, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class PackAlarmInfo:
     """One pack's alarm and status answer (0x44)."""
 
@@ -152,7 +190,7 @@ class PackAlarmInfo:
         return tuple(flag.key for flag in self.flags if flag.active)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class AlarmInfo:
     """An alarm answer: one pack, or every pack of a stack."""
 
@@ -160,7 +198,7 @@ class AlarmInfo:
     packs: tuple[PackAlarmInfo, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class SystemParameters:
     """Protection thresholds of a pack (Pylontech 0x47); not the live charge limits."""
 
@@ -178,7 +216,7 @@ class SystemParameters:
     discharge_current_limit: float | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class ChargeDischargeManagement:
     """Live charge and discharge limits the BMS asks the inverter to respect (Pylontech 0x92)."""
 
@@ -195,7 +233,7 @@ class ChargeDischargeManagement:
     full_charge_request: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class SerialNumber:
     """A pack's serial number (Pylontech 0x93)."""
 
@@ -203,7 +241,7 @@ class SerialNumber:
     serial_number: str | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class SoftwareVersion:
     """Firmware version: Pylontech 0x96 (two version numbers) or PACE 0xC1 (one text)."""
 
@@ -214,7 +252,7 @@ class SoftwareVersion:
     """Pylontech only: the manufacturer version ("2.3")."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class Barcode:
     """A pack's barcode or serial number and, on newer firmware, its build date (PACE 0xC2)."""
 
@@ -222,14 +260,14 @@ class Barcode:
     build_date: str | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class ProtocolVersion:
     """The protocol version, carried in the VER field of the answer (Pylontech 0x4F)."""
 
     version: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class ManufacturerInfo:
     """Device name, software version and manufacturer (Pylontech 0x51).
 
@@ -242,7 +280,7 @@ class ManufacturerInfo:
     manufacturer: str | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@model
 class PackCount:
     """How many packs the master sees in its stack (PACE 0x90)."""
 

@@ -180,8 +180,8 @@ class AnalogDecoder:
     ) -> PackAnalogValues:
         voltage = values["voltage"]
         current = values["current"]
-        remaining = values.get("remaining_capacity_ext", values["remaining_capacity"])
-        full = values.get("full_capacity_ext", values["full_capacity"])
+        remaining = values["remaining_capacity"]
+        full = values["full_capacity"]
         soc, soc_source = values.get("soc"), SocSource.BMS
         if soc is None and self.tail_soc and len(extra) == 1 and extra[0] <= 100:
             soc = float(extra[0])

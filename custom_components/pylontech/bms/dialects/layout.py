@@ -1,14 +1,15 @@
-"""Field tables and the one walker that reads INFO bytes by them.
+"""Field tables, and the one reader that walks INFO bytes by them.
 
-A dialect describes each answer as a tuple of steps (`Number`, `Counted`, `Text`, `Version`,
-`Bits`, `When`); `walk` reads them in order from the INFO bytes into a dict keyed by the step
-names. Every multi-byte number is big-endian (protocol.md 2.10).
+A dialect describes each answer as a table of steps (`Number`, `Counted`, `Text`, `Version`,
+`Bits`, `When`). `compiled` turns a table into a `Layout`: the steps, plus one reader function
+generated from them, in which runs of one- and two-byte numbers become a single struct read and
+each conversion is a plain expression. The generated source is kept in `Layout.source`; it is the
+table, spelled out. Every multi-byte number is big-endian (protocol.md 2.10).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import functools
 import math
 import struct
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 type Values = dict[str, Any]
-type Layout = tuple[Step, ...]
+type Reader = Callable[[bytes, int, Values], int]
+
+_STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +40,8 @@ class Number:
     offset: int = 0
     absent: int | None = None
     valid: tuple[float, float] | None = None
-    # The valid range in raw units, so that the hot loop compares integers only.
     raw_low: float = field(init=False, repr=False, compare=False)
+    """`valid` in raw units, so that readers compare integers."""
     raw_high: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -58,25 +61,19 @@ class Number:
             return raw - self.offset
         return (raw - self.offset) / self.divisor
 
-    def convert_all(self, raws: tuple[int, ...]) -> tuple[int | float | None, ...]:
-        """Convert many raw integers at once (the cells of a pack)."""
-        if not raws:
-            return ()
-        offset, divisor = self.offset, self.divisor
-        if self.absent is not None or not self.raw_low <= min(raws) <= max(raws) <= self.raw_high:
-            return tuple([self.convert(raw) for raw in raws])
-        if divisor == 1:
-            return tuple([raw - offset for raw in raws])
-        if offset:
-            return tuple([(raw - offset) / divisor for raw in raws])
-        return tuple([raw / divisor for raw in raws])
-
-    def read(self, data: bytes, pos: int, out: Values) -> int:
-        """Read this number at `pos` into `out`; return the position after it."""
-        end = pos + self.size
-        _need(data, end, self.key)
-        out[self.key] = self.convert(int.from_bytes(data[pos:end], "big", signed=self.signed))
-        return end
+    def expression(self, var: str, *, checked: bool = True) -> str:
+        """Python source computing `convert(var)`; without `checked`, for values known valid."""
+        value = f"({var} - {self.offset})" if self.offset else var
+        if self.divisor != 1:
+            value = f"{value} / {self.divisor}"
+        conditions = []
+        if checked and self.absent is not None:
+            conditions.append(f"{var} == {self.absent}")
+        if checked and self.valid is not None:
+            conditions.append(f"not {self.raw_low} <= {var} <= {self.raw_high}")
+        if conditions:
+            return f"None if {' or '.join(conditions)} else {value}"
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,60 +83,23 @@ class Counted:
     key: str
     element: Number
 
-    def read(self, data: bytes, pos: int, out: Values) -> int:
-        """Read the count and the elements into `out`."""
-        element = self.element
-        try:
-            count = data[pos]
-            raws = _array(count, element.size, element.signed).unpack_from(data, pos + 1)
-        except (IndexError, struct.error):
-            msg = f"INFO ends inside {self.key!r} ({len(data)} bytes)"
-            raise PylontechDecodeError(msg, data) from None
-        out[self.key] = element.convert_all(raws)
-        return pos + 1 + count * element.size
+    def convert_all(self, raws: tuple[int, ...]) -> tuple[int | float | None, ...]:
+        """Convert the raw elements one by one (the reader's path for invalid or absent ones)."""
+        return tuple([self.element.convert(raw) for raw in raws])
+
+    def arrays(self) -> dict[int, struct.Struct]:
+        """Structs of this array by element count, made when first needed."""
+        return _Arrays(_STRUCT_CODES[self.element.size, self.element.signed])
 
 
-@dataclass(frozen=True, slots=True)
-class NumberRun:
-    """Consecutive `Number` fields read with one compiled struct (made by `compiled`)."""
+class _Arrays(dict[int, struct.Struct]):
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
 
-    numbers: tuple[Number, ...]
-    layout: struct.Struct
-    _specs: tuple[tuple[str, int | None, float, float, int, int], ...] = field(
-        init=False, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        """Flatten each number's conversion into a tuple for the loop below."""
-        specs = tuple(
-            (n.key, n.absent, n.raw_low, n.raw_high, n.offset, n.divisor) for n in self.numbers
-        )
-        object.__setattr__(self, "_specs", specs)
-
-    def read(self, data: bytes, pos: int, out: Values) -> int:
-        """Read every number of the run into `out`."""
-        try:
-            raws = self.layout.unpack_from(data, pos)
-        except struct.error:
-            msg = f"INFO ends inside {self.numbers[0].key!r} ({len(data)} bytes)"
-            raise PylontechDecodeError(msg, data) from None
-        for (key, absent, low, high, offset, divisor), raw in zip(self._specs, raws, strict=True):
-            if raw == absent or not low <= raw <= high:
-                out[key] = None
-            elif divisor == 1:
-                out[key] = raw - offset
-            else:
-                out[key] = (raw - offset) / divisor
-        return pos + self.layout.size
-
-
-_STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h"}
-
-
-@functools.cache
-def _array(count: int, size: int, signed: bool) -> struct.Struct:
-    """A compiled big-endian layout of `count` integers of `size` bytes."""
-    return struct.Struct(f">{count}{_STRUCT_CODES[size, signed]}")
+    def __missing__(self, count: int) -> struct.Struct:
+        self[count] = array = struct.Struct(f">{count}{self.code}")
+        return array
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,50 +161,114 @@ class When:
     test: Callable[[Values], bool]
     steps: Layout
 
-    def read(self, data: bytes, pos: int, out: Values) -> int:
-        """Read the inner steps if the condition holds."""
-        if self.test(out):
-            return walk(self.steps, data, pos, out)
-        return pos
+
+type Step = Number | Counted | Text | Version | Bits | When
 
 
-type Step = Number | NumberRun | Counted | Text | Version | Bits | When
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A field table and the reader compiled from it (see `compiled`)."""
+
+    steps: tuple[Step, ...]
+    read: Reader = field(repr=False, compare=False)
+    """``read(data, pos, out) -> end``: fills `out` from `data` at `pos`; raises
+    `PylontechDecodeError` when INFO ends early."""
+    source: str = field(repr=False, compare=False)
 
 
 def compiled(*steps: Step) -> Layout:
-    """A layout of `steps`, with runs of one- and two-byte numbers merged into `NumberRun`s.
-
-    Same values as walking the steps one by one, read with one struct call per run.
-    """
-    result: list[Step] = []
+    """Compile a field table into a `Layout` whose reader gives the values the steps describe."""
+    lines = ["def read(data, pos, out):"]
+    env: dict[str, Any] = {"struct_error": struct.error, "short": _short}
     run: list[Number] = []
 
-    def close_run() -> None:
-        if len(run) == 1:
-            result.append(run[0])
-        elif run:
-            codes = "".join(_STRUCT_CODES[n.size, n.signed] for n in run)
-            result.append(NumberRun(tuple(run), struct.Struct(f">{codes}")))
+    def emit_run() -> None:
+        if not run:
+            return
+        name = f"run_{len(lines)}"
+        env[name] = reader = struct.Struct(
+            ">" + "".join(_STRUCT_CODES[n.size, n.signed] for n in run)
+        )
+        names = ", ".join(f"v{i}" for i in range(len(run)))
+        lines.extend(
+            (
+                "    try:",
+                f"        {names}, = {name}.unpack_from(data, pos)",
+                "    except struct_error:",
+                f"        raise short({run[0].key!r}, data) from None",
+            )
+        )
+        lines.extend(f"    out[{n.key!r}] = {n.expression(f'v{i}')}" for i, n in enumerate(run))
+        lines.append(f"    pos += {reader.size}")
         run.clear()
 
-    for step in steps:
+    for index, step in enumerate(steps):
         if isinstance(step, Number) and (step.size, step.signed) in _STRUCT_CODES:
             run.append(step)
             continue
-        close_run()
-        result.append(step)
-    close_run()
-    return tuple(result)
+        emit_run()
+        name = f"step_{index}"
+        env[name] = step
+        if isinstance(step, Number):
+            lines.extend(
+                (
+                    f"    if pos + {step.size} > len(data):",
+                    f"        raise short({step.key!r}, data)",
+                    f"    v = int.from_bytes(data[pos:pos + {step.size}], signed={step.signed})",
+                    f"    out[{step.key!r}] = {step.expression('v')}",
+                    f"    pos += {step.size}",
+                )
+            )
+        elif isinstance(step, Counted):
+            env[f"{name}_arrays"] = step.arrays()
+            element = step.element
+            fast = element.expression("raw", checked=False)
+            low, high = element.raw_low, element.raw_high
+            valid = (
+                "" if element.valid is None else f" and {low} <= min(raws) and max(raws) <= {high}"
+            )
+            if element.absent is not None:
+                valid += f" and {element.absent} not in raws"
+            lines.extend(
+                (
+                    "    try:",
+                    "        count = data[pos]",
+                    f"        raws = {name}_arrays[count].unpack_from(data, pos + 1)",
+                    "    except (IndexError, struct_error):",
+                    f"        raise short({step.key!r}, data) from None",
+                    f"    if raws{valid}:",
+                    f"        out[{step.key!r}] = tuple([{fast} for raw in raws])",
+                    "    else:",
+                    f"        out[{step.key!r}] = {name}.convert_all(raws)",
+                    f"    pos += 1 + count * {element.size}",
+                )
+            )
+        elif isinstance(step, When):
+            lines.extend(
+                (
+                    f"    if {name}.test(out):",
+                    f"        pos = {name}.steps.read(data, pos, out)",
+                )
+            )
+        else:
+            lines.append(f"    pos = {name}.read(data, pos, out)")
+    emit_run()
+    lines.append("    return pos")
+    source = "\n".join(lines)
+    # The source is built above from the table's own numbers and keys only, never from input.
+    exec(compile(source, "<field table>", "exec"), env)  # noqa: S102
+    return Layout(steps, env["read"], source)
 
 
 def walk(layout: Layout, data: bytes, pos: int, out: Values) -> int:
     """Read every step of `layout` from `data` at `pos` into `out`; return the end position."""
-    for step in layout:
-        pos = step.read(data, pos, out)
-    return pos
+    return layout.read(data, pos, out)
+
+
+def _short(key: str, data: bytes) -> PylontechDecodeError:
+    return PylontechDecodeError(f"INFO ends inside {key!r} ({len(data)} bytes)", data)
 
 
 def _need(data: bytes, end: int, key: str) -> None:
     if end > len(data):
-        msg = f"INFO ends before field {key!r} ({len(data)} bytes, {end} needed)"
-        raise PylontechDecodeError(msg, data)
+        raise _short(key, data)

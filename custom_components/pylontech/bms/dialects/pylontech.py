@@ -63,7 +63,8 @@ ANALOG_BLOCK: Layout = compiled(
     Number("cycles", absent=0xFFFF),
     When(
         lambda values: values["user_defined"] > 2,
-        compiled(_milli("remaining_capacity_ext", 3), _milli("full_capacity_ext", 3)),
+        # The 3-byte capacities replace the 16-bit ones, which then read 0xFFFF.
+        compiled(_milli("remaining_capacity", 3), _milli("full_capacity", 3)),
     ),
 )
 
