@@ -13,7 +13,6 @@ from custom_components.pylontech.bms import (
     AlarmInfo,
     AlarmLevel,
     AnalogValues,
-    CellStatistics,
     PylontechDecodeError,
     PylontechResponseError,
     PylontechUnknownDialectError,
@@ -26,6 +25,7 @@ from custom_components.pylontech.bms import (
     parse_frame,
 )
 from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, RequestInfo
+from custom_components.pylontech.bms.models import cell_statistics
 from tests import captures
 
 READ_REQUESTS = [
@@ -171,8 +171,8 @@ def test_placeholders_and_failed_sensors_become_none() -> None:
     assert pack.soc is None
     assert pack.soc_source is None
     assert pack.cycles is None
-    assert pack.cells is not None
-    assert (pack.cells.minimum, pack.cells.maximum) == (3.3, 3.302)
+    assert (pack.cell_voltage_min, pack.cell_voltage_max) == (3.3, 3.302)
+    assert (pack.cell_voltage_min_cell, pack.cell_voltage_max_cell) == (1, 4)
 
 
 def test_derived_values() -> None:
@@ -184,9 +184,14 @@ def test_derived_values() -> None:
     assert pack.power == round(13.206 * -2.6, 3)
     assert pack.soc == 50.0
     assert pack.soc_source is SocSource.CAPACITY
-    assert pack.cells == CellStatistics(
-        minimum=3.3, maximum=3.303, average=3.3015, delta=0.003, minimum_cell=1, maximum_cell=4
-    )
+    assert (
+        pack.cell_voltage_min,
+        pack.cell_voltage_max,
+        pack.cell_voltage_average,
+        pack.cell_voltage_delta,
+        pack.cell_voltage_min_cell,
+        pack.cell_voltage_max_cell,
+    ) == (3.3, 3.303, 3.3015, 0.003, 1, 4)
     assert pack.temperature_names == ("temperature_1", "temperature_2")
 
 
@@ -199,8 +204,10 @@ def test_soc_never_above_100() -> None:
 
 def test_cell_statistics_without_cells() -> None:
     """No valid cell, no statistics."""
-    assert CellStatistics.of((None, None)) is None
-    assert CellStatistics.of(()) is None
+    assert cell_statistics((None, None)) is None
+    assert cell_statistics((None,)) is None
+    assert cell_statistics((None, 3.2, None)) == (3.2, 3.2, 3.2, 0.0, 2, 2)
+    assert cell_statistics(()) is None
 
 
 def test_all_packs_told_by_the_request() -> None:

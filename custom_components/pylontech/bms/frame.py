@@ -26,7 +26,7 @@ from .exceptions import (
 )
 from .models import model
 
-_HEX_DIGITS = b"0123456789ABCDEFabcdef"
+_NOT_HEX = "frame holds characters that are not hex digits"
 _HEADER = struct.Struct(">BBBBH")  # VER ADR CID1 CID2 LENGTH
 _SOI = bytes([SOI])
 _EOI = bytes([EOI])
@@ -84,10 +84,11 @@ def parse_frame(raw: bytes) -> Frame:
     if len(body) < FRAME_OVERHEAD - 2:
         msg = f"frame too short ({len(raw)} bytes)"
         raise PylontechFramingError(msg, raw)
-    if body.translate(None, _HEX_DIGITS):
-        msg = "frame holds characters that are not hex digits"
-        raise PylontechFramingError(msg, raw)
-    ver, adr, cid1, cid2, length = _HEADER.unpack(binascii.unhexlify(body[:12]))
+    try:
+        ver, adr, cid1, cid2, length = _HEADER.unpack(binascii.unhexlify(body[:12]))
+        received = int.from_bytes(binascii.unhexlify(body[-4:]))
+    except binascii.Error:
+        raise PylontechFramingError(_NOT_HEX, raw) from None
     lenid = length & MAX_LENID
     if length >> 12 != length_checksum(lenid):
         msg = f"LCHKSUM of LENGTH {length:04X} is wrong"
@@ -99,16 +100,17 @@ def parse_frame(raw: bytes) -> Frame:
     if lenid % 2:
         msg = f"LENID {lenid} is odd: INFO is not whole bytes"
         raise PylontechLengthError(msg, raw)
-    received = int(body[-4:], 16)
     content = body[:-4]
     computed = frame_checksum(content)
     # The sum is over the characters as sent; a device that sends lower case sums those.
     if received != computed and received != frame_checksum(content.upper()):
         msg = f"CHKSUM {received:04X} does not match the content ({computed:04X})"
         raise PylontechChecksumError(msg, raw)
-    return Frame(
-        ver=ver, adr=adr, cid1=cid1, cid2=cid2, info=binascii.unhexlify(info_hex), raw=bytes(raw)
-    )
+    try:
+        info = binascii.unhexlify(info_hex)
+    except binascii.Error:
+        raise PylontechFramingError(_NOT_HEX, raw) from None
+    return Frame(ver=ver, adr=adr, cid1=cid1, cid2=cid2, info=info, raw=bytes(raw))
 
 
 class FrameDecoder:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, dataclass_transform
+from typing import TYPE_CHECKING, Any, cast, dataclass_transform
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -92,41 +92,38 @@ class Flag:
     active: bool
 
 
-@model
-class CellStatistics:
-    """Lowest, highest, average and spread of the valid cell voltages (V); cells count from 1."""
+type CellStatistics = tuple[float, float, float, float, int, int]
+"""Lowest, highest, average and spread of the cell voltages (V), then the numbers (from 1) of
+the lowest and the highest cell."""
 
-    minimum: float
-    maximum: float
-    average: float
-    delta: float
-    minimum_cell: int
-    maximum_cell: int
 
-    @classmethod
-    def of(cls, cell_voltages: tuple[float | None, ...]) -> CellStatistics | None:
-        """Compute the statistics, or None when no cell voltage is valid."""
-        valid: Sequence[float]
-        if None in cell_voltages:
-            valid = [v for v in cell_voltages if v is not None]
-            if not valid:
-                return None
-        elif cell_voltages:
-            valid = cell_voltages  # type: ignore[assignment]  # no None in it
-        else:
+def cell_statistics(cell_voltages: tuple[float | None, ...]) -> CellStatistics | None:
+    """Statistics of the valid cell voltages, or None when there is none."""
+    valid = cast("Sequence[float]", cell_voltages)  # min() raises if a None is among them
+    try:
+        low, high = min(valid), max(valid)
+    except TypeError:  # None among them: leave those out
+        valid = [v for v in cell_voltages if v is not None]
+        if not valid:
             return None
-        low = min(valid)
-        high = max(valid)
-        # round(x * 10**n) / 10**n: the nearest double to the rounded value, cheaper than
-        # round(x, n) on this hot path.
-        return cls(
-            minimum=low,
-            maximum=high,
-            average=round(sum(valid) * 10_000 / len(valid)) / 10_000,
-            delta=round((high - low) * 1000) / 1000,
-            minimum_cell=cell_voltages.index(low) + 1,
-            maximum_cell=cell_voltages.index(high) + 1,
-        )
+        low, high = min(valid), max(valid)
+    except ValueError:  # no cells at all
+        return None
+    if None in (low, high):  # a single cell, and it is None: min() compared nothing
+        return None
+    # round(x * 10**n) / 10**n: the nearest double to the rounded value, cheaper than
+    # round(x, n) on this hot path.
+    return (
+        low,
+        high,
+        round(sum(valid) * 10_000 / len(valid)) / 10_000,
+        round((high - low) * 1000) / 1000,
+        cell_voltages.index(low) + 1,
+        cell_voltages.index(high) + 1,
+    )
+
+
+NO_CELL_STATISTICS = (None, None, None, None, None, None)
 
 
 @model
@@ -150,7 +147,14 @@ class PackAnalogValues:
     cycles: int | None
     soc: float | None
     soc_source: SocSource | None
-    cells: CellStatistics | None
+    cell_voltage_min: float | None
+    cell_voltage_max: float | None
+    cell_voltage_average: float | None
+    cell_voltage_delta: float | None
+    """Highest minus lowest cell voltage."""
+    cell_voltage_min_cell: int | None
+    """Number (from 1) of the cell with the lowest voltage; the first one on a tie."""
+    cell_voltage_max_cell: int | None
     extra: bytes
     """Undocumented bytes after the known fields (firmware-dependent, protocol.md 3.3)."""
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 DIALECTS: tuple[Dialect, ...] = (PYLONTECH, PACE)
 
 _BY_NAME = {name: d for d in DIALECTS for name in (d.name, *d.aliases)}
+_BY_HEADER = {(d.ver, d.cid1): d for d in DIALECTS}
 
 
 def get_dialect(name: str) -> Dialect:
@@ -29,9 +30,9 @@ def get_dialect(name: str) -> Dialect:
 
 def dialect_for_frame(frame: Frame) -> Dialect:
     """The dialect whose VER and CID1 the frame carries."""
-    for dialect in DIALECTS:
-        if (dialect.ver, dialect.cid1) == (frame.ver, frame.cid1):
-            return dialect
+    dialect = _BY_HEADER.get((frame.ver, frame.cid1))
+    if dialect is not None:
+        return dialect
     msg = f"no known dialect uses VER 0x{frame.ver:02X} with CID1 0x{frame.cid1:02X}"
     raise PylontechUnknownDialectError(msg, frame.raw)
 

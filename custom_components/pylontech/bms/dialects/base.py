@@ -14,10 +14,10 @@ from ..exceptions import (
 )
 from ..frame import Frame, encode_frame
 from ..models import (
+    NO_CELL_STATISTICS,
     AlarmInfo,
     AlarmLevel,
     AnalogValues,
-    CellStatistics,
     Flag,
     FlagCategory,
     PackAlarmInfo,
@@ -25,6 +25,7 @@ from ..models import (
     ProtocolVersion,
     Response,
     SocSource,
+    cell_statistics,
 )
 from .layout import Layout, Values, walk
 
@@ -170,8 +171,10 @@ class AnalogDecoder:
         return AnalogValues(
             all_packs=address is None,
             packs=tuple(
-                self._pack(values, extra, address, names(len(values["temperatures"])))
-                for values, extra in blocks
+                [
+                    self._pack(values, extra, address, names(len(values["temperatures"])))
+                    for values, extra in blocks
+                ]
             ),
         )
 
@@ -190,6 +193,9 @@ class AnalogDecoder:
             if remaining is not None and full:
                 soc = round(min(remaining / full, 1.0) * 1000) / 10
         cells = values["cell_voltages"]
+        low, high, average, delta, low_cell, high_cell = (
+            cell_statistics(cells) or NO_CELL_STATISTICS
+        )
         return PackAnalogValues(
             address=address,
             cell_voltages=cells,
@@ -206,7 +212,12 @@ class AnalogDecoder:
             cycles=values["cycles"],
             soc=soc,
             soc_source=None if soc is None else soc_source,
-            cells=CellStatistics.of(cells),
+            cell_voltage_min=low,
+            cell_voltage_max=high,
+            cell_voltage_average=average,
+            cell_voltage_delta=delta,
+            cell_voltage_min_cell=low_cell,
+            cell_voltage_max_cell=high_cell,
             extra=extra,
         )
 
