@@ -18,7 +18,8 @@ INFO_ALL_PACKS: Final = (
 
 # Return codes (CID2 of an answer) and their meaning, per vendor document (protocol.md 1.4).
 RTN_NORMAL: Final = 0x00
-RTN_PYLONTECH: Final[dict[int, str]] = {
+# Codes 0x00-0x06 mean the same in the Pylontech and Seplos documents (both follow YD/T 1363.3).
+_RTN_COMMON: Final = {
     0x00: "normal",
     0x01: "VER error",
     0x02: "CHKSUM error",
@@ -26,6 +27,9 @@ RTN_PYLONTECH: Final[dict[int, str]] = {
     0x04: "CID2 invalid (command not supported)",
     0x05: "command format error",
     0x06: "invalid data",
+}
+RTN_PYLONTECH: Final[dict[int, str]] = {
+    **_RTN_COMMON,
     0x90: "ADR error",
     0x91: "internal communication error",
 }
@@ -40,13 +44,7 @@ RTN_PACE: Final[dict[int, str]] = {
     0x09: "operation or write error",
 }
 RTN_SEPLOS: Final[dict[int, str]] = {
-    0x00: "normal",
-    0x01: "VER error",
-    0x02: "CHKSUM error",
-    0x03: "LCHKSUM error",
-    0x04: "CID2 invalid (command not supported)",
-    0x05: "command format error",
-    0x06: "invalid data",
+    **_RTN_COMMON,
     0x07: "no data",
     0xE1: "CID1 invalid",
     0xE2: "command execution failure",
