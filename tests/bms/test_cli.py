@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from custom_components.pylontech.bms.cli import main
+from custom_components.pylontech.bms.serialize import to_json
 from tests import captures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,6 +132,12 @@ def test_bad_command_code(code: str, capsys: pytest.CaptureFixture[str]) -> None
         main(["decode", "--command", code, US2000_STACK])
     assert info.value.code == 2
     assert "command code" in capsys.readouterr().err
+
+
+def test_json_refuses_unknown_types() -> None:
+    """The JSON conversion knows every model type and says so for anything else."""
+    with pytest.raises(TypeError, match="cannot convert object"):
+        to_json(object())
 
 
 def test_module_entry_point() -> None:

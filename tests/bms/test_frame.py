@@ -201,6 +201,14 @@ def test_bad_frames(raw: bytes, error: type[Exception], words: str) -> None:
     assert all(isinstance(r, error) for r in results)
 
 
+def test_non_hex_info_with_matching_checksum() -> None:
+    """A non-hex character inside INFO is refused even when LENGTH and CHKSUM agree with it."""
+    body = b"20024600E0020G"
+    raw = b"~" + body + b"%04X" % frame_checksum(body) + b"\r"
+    with pytest.raises(PylontechFramingError, match="not hex"):
+        parse_frame(raw)
+
+
 def test_runaway_frame_without_cr() -> None:
     """A '~' followed by more than a frame's worth of bytes and no CR is dropped and reported."""
     decoder = FrameDecoder()

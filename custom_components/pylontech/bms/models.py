@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 def model[T](cls: type[T]) -> type[T]:
     """Make `cls` a frozen, slotted, keyword-only dataclass with a faster ``__init__``.
 
-    A frozen dataclass sets each field through ``object.__setattr__``, which costs about 0.1 µs
-    a field; decoding a 16-pack stack builds hundreds of fields per poll. The generated
-    ``__init__`` stores through the slots' own descriptors instead: the same checks (keyword-only,
-    defaults) and the same immutable object, at about half the cost.
+    A frozen dataclass sets each field through ``object.__setattr__``; decoding a 16-pack stack
+    builds hundreds of fields per poll. The generated ``__init__`` stores through the slots' own
+    descriptors instead: the same checks (keyword-only, defaults) and the same immutable object,
+    in 1.6 µs instead of 2.7 µs for 16 fields on the development machine.
     """
     cls = dataclass(frozen=True, slots=True, kw_only=True)(cls)
     env: dict[str, Any] = {}
