@@ -8,15 +8,8 @@ from __future__ import annotations
 
 from ..const import RTN_PACE
 from ..models import Barcode, FlagCategory, PackCount, SoftwareVersion
-from .base import (
-    AlarmDecoder,
-    AnalogDecoder,
-    Command,
-    Dialect,
-    FlagRow,
-    RecordDecoder,
-    RequestInfo,
-)
+from .base import Command, Dialect, RequestInfo
+from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, RecordDecoder
 from .layout import Bits, Counted, Layout, Number, Text, compiled
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; the PACE documents use 2730, Pylontech 2731 (protocol.md 3.3)

@@ -15,15 +15,13 @@ from ..models import (
     SoftwareVersion,
     SystemParameters,
 )
-from .base import (
+from .base import Command, Dialect, RequestInfo
+from .decoders import (
     AlarmDecoder,
     AnalogDecoder,
-    Command,
-    Dialect,
     FlagRow,
     ProtocolVersionDecoder,
     RecordDecoder,
-    RequestInfo,
 )
 from .layout import Bits, Counted, Layout, Number, Text, Version, When, compiled
 

@@ -1,0 +1,252 @@
+"""The shared decoders: they walk a dialect's field tables over INFO and build the models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import PylontechDecodeError
+from ..models import (
+    NO_CELL_STATISTICS,
+    AlarmInfo,
+    AlarmLevel,
+    AnalogValues,
+    Flag,
+    FlagCategory,
+    PackAlarmInfo,
+    PackAnalogValues,
+    ProtocolVersion,
+    Response,
+    SocSource,
+    cell_statistics,
+)
+from .layout import Layout, Values, walk
+
+if TYPE_CHECKING:
+    from ..frame import Frame
+    from .base import Dialect
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDecoder:
+    """A fixed layout read into a model whose fields are the layout's keys.
+
+    Keys that start with "_" are read but not passed on (INFOFLAG, a byte kept only for its bits).
+    """
+
+    layout: Layout
+    model: type[Any]
+
+    def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
+        """Walk the layout over INFO, which it must fit exactly, and build the model."""
+        values: Values = {}
+        _check_end(frame, walk(self.layout, frame.info, 0, values), 0)
+        result: Response = self.model(
+            **{key: value for key, value in values.items() if key[0] != "_"}
+        )
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolVersionDecoder:
+    """0x4F: the version is the VER byte of the answer; INFO is empty."""
+
+    def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
+        """Return the VER of the answer."""
+        return ProtocolVersion(version=frame.ver)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalogDecoder:
+    """0x42: INFOFLAG, command byte or pack count, then one block per pack.
+
+    `max_tail` bytes may follow each block (firmware-dependent, sized by LENID, protocol.md 3.3);
+    with `tail_soc` a single trailing byte of 0..100 is the BMS's SOC in percent.
+    """
+
+    block: Layout
+    max_tail: int = 0
+    tail_soc: bool = False
+
+    def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
+        """Decode every pack block."""
+        address, blocks = split_pack_blocks(
+            frame, self.block, all_packs=all_packs, max_tail=self.max_tail
+        )
+        names = dialect.names_for_temperatures
+        return AnalogValues(
+            all_packs=address is None,
+            packs=tuple(
+                [
+                    self._pack(values, extra, address, names(len(values["temperatures"])))
+                    for values, extra in blocks
+                ]
+            ),
+        )
+
+    def _pack(
+        self, values: Values, extra: bytes, address: int | None, names: tuple[str, ...]
+    ) -> PackAnalogValues:
+        voltage = values["voltage"]
+        current = values["current"]
+        remaining = values["remaining_capacity"]
+        full = values["full_capacity"]
+        soc, soc_source = values.get("soc"), SocSource.BMS
+        if soc is None and self.tail_soc and len(extra) == 1 and extra[0] <= 100:
+            soc = float(extra[0])
+        if soc is None:
+            soc_source = SocSource.CAPACITY
+            if remaining is not None and full:
+                soc = round(min(remaining / full, 1.0) * 1000) / 10
+        cells = values["cell_voltages"]
+        low, high, average, delta, low_cell, high_cell = (
+            cell_statistics(cells) or NO_CELL_STATISTICS
+        )
+        return PackAnalogValues(
+            address=address,
+            cell_voltages=cells,
+            temperatures=values["temperatures"],
+            temperature_names=names,
+            current=current,
+            voltage=voltage,
+            power=None
+            if voltage is None or current is None
+            else round(voltage * current * 1000) / 1000,
+            remaining_capacity=remaining,
+            full_capacity=full,
+            design_capacity=values.get("design_capacity"),
+            cycles=values["cycles"],
+            soc=soc,
+            soc_source=None if soc is None else soc_source,
+            cell_voltage_min=low,
+            cell_voltage_max=high,
+            cell_voltage_average=average,
+            cell_voltage_delta=delta,
+            cell_voltage_min_cell=low_cell,
+            cell_voltage_max_cell=high_cell,
+            extra=extra,
+        )
+
+
+type FlagRow = tuple[str, int, str, FlagCategory]
+"""(status byte key, bit, flag key, category) of one named bit."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmDecoder:
+    """0x44: per-value states, then status bytes whose bits `flags` names."""
+
+    block: Layout
+    status_keys: tuple[str, ...]
+    flags: tuple[FlagRow, ...]
+    balance_keys: tuple[str, ...] | None = None
+    charge_mosfet: tuple[str, int] | None = None
+    discharge_mosfet: tuple[str, int] | None = None
+    max_tail: int = 0
+
+    def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
+        """Decode every pack block."""
+        address, blocks = split_pack_blocks(
+            frame, self.block, all_packs=all_packs, max_tail=self.max_tail
+        )
+        return AlarmInfo(
+            all_packs=address is None,
+            packs=tuple(self._pack(dialect, v, extra, address) for v, extra in blocks),
+        )
+
+    def _pack(
+        self, dialect: Dialect, values: Values, extra: bytes, address: int | None
+    ) -> PackAlarmInfo:
+        level = AlarmLevel.from_raw
+        temperature_states = tuple(level(raw) for raw in values["temperature_states"])
+        balancing = None
+        if self.balance_keys is not None:
+            mask = int.from_bytes(bytes(values[key] for key in reversed(self.balance_keys)))
+            balancing = tuple(cell + 1 for cell in range(mask.bit_length()) if mask >> cell & 1)
+        return PackAlarmInfo(
+            address=address,
+            cell_states=tuple(level(raw) for raw in values["cell_states"]),
+            temperature_states=temperature_states,
+            temperature_names=dialect.names_for_temperatures(len(temperature_states)),
+            charge_current_state=level(values["charge_current_state"]),
+            voltage_state=level(values["voltage_state"]),
+            discharge_current_state=level(values["discharge_current_state"]),
+            flags=tuple(
+                Flag(key=key, category=category, active=bool(values[byte] >> bit & 1))
+                for byte, bit, key, category in self.flags
+            ),
+            balancing_cells=balancing,
+            charge_mosfet=_bit(values, self.charge_mosfet),
+            discharge_mosfet=_bit(values, self.discharge_mosfet),
+            status_bytes=tuple(values[key] for key in self.status_keys),
+            extra=extra,
+        )
+
+
+def split_pack_blocks(
+    frame: Frame, block: Layout, *, all_packs: bool | None, max_tail: int
+) -> tuple[int | None, list[tuple[Values, bytes]]]:
+    """Split an INFOFLAG + selector + blocks answer into per-pack values and trailing bytes.
+
+    The selector byte is the pack address in a one-pack answer and the pack count in an
+    all-packs answer; with `all_packs` None the layout decides. Returns (address, or None for
+    an all-packs answer, and [(values, extra bytes)] per pack).
+    """
+    info = frame.info
+    if len(info) < 2:
+        msg = f"INFO of {len(info)} bytes is too short for a pack answer"
+        raise PylontechDecodeError(msg, frame.raw)
+    first: tuple[Values, int] | None = None
+    if not all_packs:
+        values: Values = {}
+        try:
+            end = walk(block, info, 2, values)
+        except PylontechDecodeError:
+            if all_packs is False:
+                raise
+        else:
+            if len(info) - end <= max_tail:
+                return info[1], [(values, info[end:])]
+            if all_packs is False:
+                _check_end(frame, end, max_tail)
+            first = values, end  # the first block reads the same either way
+    return None, _all_packs(frame, block, max_tail, first)
+
+
+def _all_packs(
+    frame: Frame, block: Layout, max_tail: int, first: tuple[Values, int] | None
+) -> list[tuple[Values, bytes]]:
+    info = frame.info
+    # Every pack may carry the same number of trailing bytes; the shortest that fits wins.
+    for tail in range(max_tail + 1):
+        blocks: list[tuple[Values, bytes]] = []
+        pos = 2
+        try:
+            for index in range(info[1]):
+                if index == 0 and first is not None:
+                    values, pos = first
+                else:
+                    values = {}
+                    pos = walk(block, info, pos, values)
+                blocks.append((values, info[pos : pos + tail]))
+                pos += tail
+        except PylontechDecodeError:
+            continue
+        if pos == len(info):
+            return blocks
+    msg = f"INFO of {len(info)} bytes fits neither one pack nor {info[1]} packs"
+    raise PylontechDecodeError(msg, frame.raw)
+
+
+def _check_end(frame: Frame, end: int, max_tail: int) -> None:
+    left = len(frame.info) - end
+    if not 0 <= left <= max_tail:
+        msg = f"{left} unexpected bytes after the last field"
+        raise PylontechDecodeError(msg, frame.raw)
+
+
+def _bit(values: Values, where: tuple[str, int] | None) -> bool | None:
+    if where is None:
+        return None
+    key, bit = where
+    return bool(values[key] >> bit & 1)
