@@ -124,9 +124,7 @@ def _table(dialect: Dialect, command: int, response: Response) -> str:
     else:
         headers = ["value"]
         columns = [_rows(body)]
-    labels: list[str] = []
-    for column in columns:
-        labels.extend(label for label, _ in column if label not in labels)
+    labels = list(dict.fromkeys(label for column in columns for label, _ in column))
     cells = [dict(column) for column in columns]
     width = max(len(label) for label in labels) if labels else 0
     widths = [
