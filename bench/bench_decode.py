@@ -285,7 +285,9 @@ def main() -> int:
     figure("ours_us_per_frame", f"{ours_us:.1f}", "us")
     figure("ours_from_bytes_us_per_frame", f"{ours_bytes_us:.1f}", "us")
     figure("python_pylontech_us_per_frame", f"{theirs_us:.1f}", "us")
-    figure("speedup", f"{theirs_us / ours_us:.1f}", "x")
+    # Like for like: both sides start from the frame's bytes, as a port delivers them.
+    figure("speedup", f"{theirs_us / ours_bytes_us:.1f}", "x")
+    figure("speedup_from_text", f"{theirs_us / ours_us:.1f}", "x")
     print("# target: speedup of at least 10 x (printed, not asserted)")
     return 0
 
