@@ -1,0 +1,332 @@
+"""The async client: one connection per gateway, one request at a time, only read commands.
+
+It owns its transport, paces requests, times each one out, accepts only the answer to the request
+in flight (protocol.md 1.5 and 6.4), drains the line after a timeout, reconnects with capped
+exponential backoff after a failure, and keeps the last raw frames for diagnostics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+import logging
+import time
+from typing import TYPE_CHECKING, Literal, Self, TypeVar
+
+from .const import INFO_ALL_PACKS
+from .exceptions import (
+    PylontechConnectionError,
+    PylontechDecodeError,
+    PylontechProtocolError,
+    PylontechTimeoutError,
+)
+from .frame import Frame, FrameDecoder
+from .models import (
+    AlarmInfo,
+    AnalogValues,
+    Barcode,
+    ChargeDischargeManagement,
+    ManufacturerInfo,
+    PackCount,
+    ProtocolVersion,
+    Response,
+    SerialNumber,
+    SoftwareVersion,
+    SystemParameters,
+)
+
+if TYPE_CHECKING:
+    from .dialects import Dialect
+    from .transport import Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 2.0  # s; 1 s suffices at 115200 Bd, 9600 Bd packs need up to 2 (protocol.md 6.2)
+DEFAULT_GAP = 0.1  # s between requests; PACE needs ~0.05, EG4 0.2 (protocol.md 6.2)
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 60.0
+QUIET = 0.1  # s of silence after a late frame that ends the drain after a timeout
+TIMEOUTS_BEFORE_RECONNECT = 3
+
+_R = TypeVar("_R", bound=Response)
+
+
+@dataclass(frozen=True, slots=True)
+class RawFrame:
+    """One frame as it crossed the wire, kept for diagnostics."""
+
+    direction: Literal["tx", "rx"]
+    at: float
+    """Wall-clock time (time.time())."""
+    data: bytes
+
+
+class PylontechClient:
+    """Reads a BMS stack through one transport, in one dialect.
+
+    Use as an async context manager, or call `close()`. Every public method sends only read
+    commands of the dialect: the dialect cannot even encode a write or control command.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        dialect: Dialect,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        gap: float = DEFAULT_GAP,
+        history: int = 64,
+    ) -> None:
+        """Prepare the client; the connection opens with the first request."""
+        self.transport = transport
+        self.dialect = dialect
+        self.timeout = timeout
+        self.gap = gap
+        self._lock = asyncio.Lock()
+        self._decoder = FrameDecoder()
+        self._history: deque[RawFrame] = deque(maxlen=history)
+        self._last_exchange = 0.0
+        self._must_drain = False
+        self._timeouts_in_a_row = 0
+        self._reconnect = False
+        self._backoff = 0.0
+        self._next_attempt = 0.0
+
+    @property
+    def raw_frames(self) -> tuple[RawFrame, ...]:
+        """The last frames sent and received, oldest first."""
+        return tuple(self._history)
+
+    async def __aenter__(self) -> Self:
+        """Use the client in an ``async with`` block."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close the connection when the block ends."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection; the next request opens it again."""
+        async with self._lock:
+            await self.transport.close()
+
+    # -- read commands ---------------------------------------------------------------------------
+
+    async def analog_values(self, pack: int, *, address: int | None = None) -> AnalogValues:
+        """0x42 for one pack (ADR defaults to the pack address)."""
+        return await self._typed(AnalogValues, 0x42, address=address, pack=pack)
+
+    async def all_analog_values(self, *, address: int) -> AnalogValues:
+        """0x42 with INFO 0xFF: every pack of the stack from its master at `address`."""
+        return await self._typed(AnalogValues, 0x42, address=address, pack=INFO_ALL_PACKS)
+
+    async def alarm_info(self, pack: int, *, address: int | None = None) -> AlarmInfo:
+        """0x44 for one pack."""
+        return await self._typed(AlarmInfo, 0x44, address=address, pack=pack)
+
+    async def all_alarm_info(self, *, address: int) -> AlarmInfo:
+        """0x44 with INFO 0xFF: every pack of the stack."""
+        return await self._typed(AlarmInfo, 0x44, address=address, pack=INFO_ALL_PACKS)
+
+    async def system_parameters(self, address: int) -> SystemParameters:
+        """0x47 (Pylontech)."""
+        return await self._typed(SystemParameters, 0x47, address=address)
+
+    async def charge_discharge_management(self, pack: int) -> ChargeDischargeManagement:
+        """0x92 (Pylontech)."""
+        return await self._typed(ChargeDischargeManagement, 0x92, pack=pack)
+
+    async def serial_number(self, pack: int) -> SerialNumber:
+        """0x93 (Pylontech): relayed per pack through the master (protocol.md 2.1)."""
+        return await self._typed(SerialNumber, 0x93, pack=pack)
+
+    async def software_version(self, address: int) -> SoftwareVersion:
+        """0x96 (Pylontech) or 0xC1 (PACE), whichever the dialect has."""
+        code = 0x96 if 0x96 in self.dialect.commands else 0xC1
+        return await self._typed(SoftwareVersion, code, address=address, pack=address)
+
+    async def barcode(self, address: int) -> Barcode:
+        """0xC2 (PACE): answered with the master's barcode for every address (3.4)."""
+        return await self._typed(Barcode, 0xC2, address=address)
+
+    async def protocol_version(self, address: int) -> ProtocolVersion:
+        """0x4F (Pylontech)."""
+        return await self._typed(ProtocolVersion, 0x4F, address=address)
+
+    async def manufacturer_info(self, address: int) -> ManufacturerInfo:
+        """0x51 (Pylontech): the master's identity, whatever the address (protocol.md 2.1)."""
+        return await self._typed(ManufacturerInfo, 0x51, address=address)
+
+    async def pack_count(self, address: int) -> PackCount:
+        """0x90 (PACE)."""
+        return await self._typed(PackCount, 0x90, address=address)
+
+    async def read(self, code: int, *, address: int, pack: int | None = None) -> Response:
+        """Send read command `code` and return its decoded answer.
+
+        Raises `PylontechUnsupportedCommandError` for a code the dialect has no read command for,
+        `PylontechTimeoutError` when no answer to this request arrives in time,
+        `PylontechConnectionError` when the link fails, `PylontechResponseError` for an error
+        return code and `PylontechProtocolError` for a damaged answer.
+        """
+        request = self.dialect.encode_request(code, address=address, pack=pack)
+        all_packs = pack == INFO_ALL_PACKS if pack is not None else None
+        async with self._lock:
+            await self._connect()
+            await self._pace()
+            try:
+                await self._send(request)
+                return await self._answer(code, pack, all_packs)
+            except PylontechTimeoutError:
+                self._after_timeout()
+                raise
+            except PylontechConnectionError:
+                await self._fail()
+                raise
+            finally:
+                self._last_exchange = time.monotonic()
+
+    async def _typed(
+        self, kind: type[_R], code: int, *, address: int | None = None, pack: int | None = None
+    ) -> _R:
+        if address is None:
+            assert pack is not None
+            address = pack
+        response = await self.read(code, address=address, pack=pack)
+        assert isinstance(response, kind)
+        return response
+
+    # -- the exchange ----------------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        transport = self.transport
+        if transport.is_open:
+            if not (transport.stale or self._reconnect):
+                return
+            _LOGGER.debug("reconnecting to %s after a silence", transport.description)
+            await transport.close()
+        self._reconnect = False
+        wait = self._next_attempt - time.monotonic()
+        if wait > 0:
+            msg = f"{transport.description} unreachable; next attempt in {wait:.0f} s"
+            raise PylontechConnectionError(msg)
+        try:
+            await transport.open()
+        except PylontechConnectionError:
+            self._backoff = min(max(self._backoff * 2, BACKOFF_FIRST), BACKOFF_MAX)
+            self._next_attempt = time.monotonic() + self._backoff
+            raise
+        self._backoff = 0.0
+        self._decoder.reset()
+        self._must_drain = False
+        _LOGGER.debug("connected to %s", transport.description)
+
+    async def _pace(self) -> None:
+        if self._must_drain:
+            await self._drain()
+        delay = self._last_exchange + self.gap - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _drain(self) -> None:
+        """Swallow an answer still on its way to a request that timed out.
+
+        Waits until a whole frame has arrived and the line has then been quiet for `QUIET`, or
+        until the line has been silent for a whole `timeout`: an answer up to twice the timeout
+        late is swallowed here and never taken for the answer to the next request.
+        """
+        dropped = self.transport.discard_input()
+        decoder = FrameDecoder()
+        window = self.timeout
+        while True:
+            try:
+                async with asyncio.timeout(window):
+                    data = await self.transport.read()
+            except TimeoutError:
+                break
+            dropped += len(data)
+            if decoder.feed(data):
+                window = QUIET
+        self._decoder.reset()
+        self._must_drain = False
+        if dropped:
+            _LOGGER.debug("dropped %d late bytes before the next request", dropped)
+
+    async def _send(self, request: bytes) -> None:
+        self._record("tx", request)
+        await self.transport.write(request)
+
+    async def _answer(self, code: int, pack: int | None, all_packs: bool | None) -> Response:
+        """Wait for the answer to the request in flight; drop every other frame."""
+        problem: PylontechProtocolError | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    for item in self._decoder.feed(await self.transport.read()):
+                        if isinstance(item, PylontechProtocolError):
+                            self._record("rx", item.raw)
+                            _LOGGER.debug("bad frame: %s", item)
+                            problem = item
+                            continue
+                        self._record("rx", item.raw)
+                        response = self._match(item, code, pack, all_packs)
+                        if response is not None:
+                            self._timeouts_in_a_row = 0
+                            return response
+        except TimeoutError:
+            if problem is not None:
+                raise problem from None
+            msg = f"no answer to 0x{code:02X} within {self.timeout} s"
+            raise PylontechTimeoutError(msg) from None
+
+    def _match(
+        self, frame: Frame, code: int, pack: int | None, all_packs: bool | None
+    ) -> Response | None:
+        """The decoded answer if `frame` answers this request, else None (logged and dropped).
+
+        The ADR and VER of an answer are not compared: a PACE master answers for its slaves
+        with its own ADR (protocol.md 1.5). What identifies an answer is that it is one (not a
+        request: our echo or another master's), that its INFO fits the command's layout, and
+        that the pack it names is the pack asked for.
+        """
+        if frame.is_request or frame.cid1 != self.dialect.cid1:
+            _LOGGER.debug("dropped a frame that is not an answer: %s", frame.raw)
+            return None
+        try:
+            response = self.dialect.decode(code, frame, all_packs=all_packs)
+        except PylontechDecodeError as err:
+            _LOGGER.debug("dropped an answer to another command: %s", err)
+            return None
+        named = _pack_named(response)
+        if pack is not None and pack != INFO_ALL_PACKS and named not in (None, pack):
+            _LOGGER.debug("dropped an answer for pack %s while asking pack %s", named, pack)
+            return None
+        return response
+
+    def _after_timeout(self) -> None:
+        self._must_drain = True
+        self._timeouts_in_a_row += 1
+        if self._timeouts_in_a_row >= TIMEOUTS_BEFORE_RECONNECT:
+            # Several silent requests in a row: the link may be half open (protocol.md 6.4).
+            self._timeouts_in_a_row = 0
+            self._reconnect = True
+
+    async def _fail(self) -> None:
+        await self.transport.close()
+        self._backoff = min(max(self._backoff * 2, BACKOFF_FIRST), BACKOFF_MAX)
+        self._next_attempt = time.monotonic() + self._backoff
+
+    def _record(self, direction: Literal["tx", "rx"], data: bytes) -> None:
+        self._history.append(RawFrame(direction, time.time(), data))
+        if _LOGGER.isEnabledFor(logging.DEBUG):
+            _LOGGER.debug("%s %r", direction, data)
+
+
+def _pack_named(response: Response) -> int | None:
+    """The pack address an answer names, if it names one."""
+    if isinstance(response, AnalogValues | AlarmInfo):
+        return None if response.all_packs else response.packs[0].address
+    if isinstance(response, ChargeDischargeManagement | SerialNumber | SoftwareVersion):
+        return response.address
+    return None
