@@ -73,6 +73,20 @@ class AlarmLevel(StrEnum):
             return cls.USER_DEFINED
         return cls.OTHER_ERROR
 
+    @property
+    def raw(self) -> int:
+        """A state byte that reads back as this level (user defined as 0x80, errors as 0xF0)."""
+        return _ALARM_LEVEL_RAW[self]
+
+
+_ALARM_LEVEL_RAW = {
+    AlarmLevel.NORMAL: 0x00,
+    AlarmLevel.BELOW_LOWER_LIMIT: 0x01,
+    AlarmLevel.ABOVE_UPPER_LIMIT: 0x02,
+    AlarmLevel.USER_DEFINED: 0x80,
+    AlarmLevel.OTHER_ERROR: 0xF0,
+}
+
 
 class FlagCategory(StrEnum):
     """What kind of condition a flag reports."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..exceptions import PylontechUnknownDialectError
-from .base import Command, Dialect, RequestInfo
+from .base import Command, Dialect, RequestInfo, Wire
 from .pace import PACE
 from .pylontech import PYLONTECH
 
@@ -44,6 +44,7 @@ __all__ = [
     "Command",
     "Dialect",
     "RequestInfo",
+    "Wire",
     "dialect_for_frame",
     "get_dialect",
 ]

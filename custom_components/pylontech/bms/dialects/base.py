@@ -29,11 +29,24 @@ class RequestInfo(Enum):
     """One "command" byte: the pack address, or 0xFF for every pack."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wire:
+    """Choices a BMS firmware makes that do not change the values an answer carries."""
+
+    infoflag: int = 0
+    """The INFOFLAG / DATAFLAG byte (0x11 on most Pylontech RS485 answers, 0 on PACE)."""
+    user_defined: tuple[int, ...] = ()
+    """The "user defined" count of each pack block; missing ones get the dialect's default."""
+
+
 class Decoder(Protocol):
-    """Turns the INFO of a checked, normal answer into a model."""
+    """Turns the INFO of a checked, normal answer into a model, and a model back into INFO."""
 
     def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
         """Decode `frame`; `all_packs` says whether the request asked for every pack."""
+
+    def encode(self, response: Response, wire: Wire) -> bytes:
+        """The INFO of an answer carrying `response` (what the simulator sends)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +108,17 @@ class Dialect:
             meaning = self.return_codes.get(frame.cid2, "unknown return code")
             raise PylontechResponseError(frame.cid2, meaning, frame.raw)
         return command.decoder.decode(self, frame, all_packs)
+
+    def encode_answer(
+        self, code: int, response: Response, *, address: int, wire: Wire | None = None
+    ) -> bytes:
+        """The answer frame a BMS at ADR `address` sends for `code` (the simulator's side)."""
+        info = self.command(code).decoder.encode(response, wire or Wire())
+        return encode_frame(ver=self.ver, adr=address, cid1=self.cid1, cid2=RTN_NORMAL, info=info)
+
+    def encode_error(self, rtn: int, *, address: int) -> bytes:
+        """An answer carrying only the return code `rtn`."""
+        return encode_frame(ver=self.ver, adr=address, cid1=self.cid1, cid2=rtn)
 
     def names_for_temperatures(self, count: int) -> tuple[str, ...]:
         """Names for `count` temperatures: the dialect's where it says, else numbered."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import PylontechDecodeError
@@ -23,8 +23,10 @@ from ..models import (
 from .layout import Layout, Values, walk
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..frame import Frame
-    from .base import Dialect
+    from .base import Dialect, Wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,11 @@ class RecordDecoder:
         )
         return result
 
+    def encode(self, response: Response, wire: Wire) -> bytes:
+        """The model's fields written by the layout, with the wire's INFOFLAG."""
+        values: Values = {item.name: getattr(response, item.name) for item in fields(response)}
+        return self.layout.write({"_infoflag": wire.infoflag, **values})
+
 
 @dataclass(frozen=True, slots=True)
 class ProtocolVersionDecoder:
@@ -54,6 +61,10 @@ class ProtocolVersionDecoder:
     def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
         """Return the VER of the answer."""
         return ProtocolVersion(version=frame.ver)
+
+    def encode(self, response: Response, wire: Wire) -> bytes:
+        """No INFO: the version travels in the answer's VER field."""
+        return b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,23 @@ class AnalogDecoder:
     block: Layout
     max_tail: int = 0
     tail_soc: bool = False
+    user_defined: Callable[[PackAnalogValues], int] = lambda pack: 3
+    """The "user defined" count a BMS sends for a pack, when the wire does not say."""
+
+    def encode(self, response: Response, wire: Wire) -> bytes:
+        """INFOFLAG, the address or pack count, then each pack's block and its extra bytes."""
+        assert isinstance(response, AnalogValues)
+        packs = response.packs
+        selector = len(packs) if response.all_packs else packs[0].address or 0
+        info = bytearray((wire.infoflag, selector))
+        for index, pack in enumerate(packs):
+            counts = wire.user_defined
+            values = {item.name: getattr(pack, item.name) for item in fields(pack)}
+            values["user_defined"] = (
+                counts[index] if index < len(counts) else self.user_defined(pack)
+            )
+            info += self.block.write(values) + pack.extra
+        return bytes(info)
 
     def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
         """Decode every pack block."""
@@ -143,6 +171,32 @@ class AlarmDecoder:
     charge_mosfet: tuple[str, int] | None = None
     discharge_mosfet: tuple[str, int] | None = None
     max_tail: int = 0
+
+    def encode(self, response: Response, wire: Wire) -> bytes:
+        """INFOFLAG, the address or pack count, then each pack's states and status bytes."""
+        assert isinstance(response, AlarmInfo)
+        packs = response.packs
+        selector = len(packs) if response.all_packs else packs[0].address or 0
+        info = bytearray((wire.infoflag, selector))
+        for pack in packs:
+            values: Values = {
+                "cell_states": [state.raw for state in pack.cell_states],
+                "temperature_states": [state.raw for state in pack.temperature_states],
+                "charge_current_state": pack.charge_current_state.raw,
+                "voltage_state": pack.voltage_state.raw,
+                "discharge_current_state": pack.discharge_current_state.raw,
+                **dict(zip(self.status_keys, pack.status_bytes, strict=True)),
+            }
+            info += self.block.write(values) + pack.extra
+        return bytes(info)
+
+    def status_bytes(self, active: set[str] | frozenset[str]) -> tuple[int, ...]:
+        """The status bytes in which exactly the named flags in `active` are set."""
+        values = dict.fromkeys(self.status_keys, 0)
+        for byte, bit, key, _category in self.flags:
+            if key in active:
+                values[byte] |= 1 << bit
+        return tuple(values.values())
 
     def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
         """Decode every pack block."""

@@ -40,6 +40,9 @@ class Number:
     offset: int = 0
     absent: int | None = None
     valid: tuple[float, float] | None = None
+    superseded: Callable[[Values], bool] | None = field(default=None, compare=False)
+    """For writing: when it holds, the field carries its placeholder and the value travels in
+    a later field (Pylontech's 3-byte capacities)."""
     raw_low: float = field(init=False, repr=False, compare=False)
     """`valid` in raw units, so that readers compare integers."""
     raw_high: float = field(init=False, repr=False, compare=False)
@@ -60,6 +63,34 @@ class Number:
         if self.divisor == 1:
             return raw - self.offset
         return (raw - self.offset) / self.divisor
+
+    def to_raw(self, value: float | None) -> int:
+        """The raw integer that reads back as `value`, rounded to the wire's resolution.
+
+        None, or a value the field cannot hold, becomes the placeholder (`absent`) or a raw
+        value outside `valid`, both of which read back as None.
+        """
+        bits = 8 * self.size
+        low, high = (-(1 << bits - 1), (1 << bits - 1) - 1) if self.signed else (0, (1 << bits) - 1)
+        if value is not None:
+            raw = round(value * self.divisor + self.offset)
+            if low <= raw <= high and raw != self.absent and self.raw_low <= raw <= self.raw_high:
+                return raw
+        if self.absent is not None:
+            return self.absent
+        if self.raw_low > low:
+            return low
+        if self.raw_high < high:
+            return high
+        msg = f"{self.key!r} cannot be sent as {value!r}"
+        raise ValueError(msg)
+
+    def write(self, values: Values) -> bytes:
+        """The field's bytes for ``values[key]``; a missing "_" key (bookkeeping) is 0."""
+        value = values.get(self.key, 0 if self.key.startswith("_") else None)
+        if self.superseded is not None and self.superseded(values):
+            value = None
+        return self.to_raw(value).to_bytes(self.size, signed=self.signed)
 
     def expression(self, var: str, *, checked: bool = True) -> str:
         """Python source computing `convert(var)`; without `checked`, for values known valid."""
@@ -87,6 +118,14 @@ class Counted:
         """Convert the raw elements one by one (the reader's path for invalid or absent ones)."""
         return tuple([self.element.convert(raw) for raw in raws])
 
+    def write(self, values: Values) -> bytes:
+        """The count and the elements of ``values[key]``."""
+        items = values[self.key]
+        element = self.element
+        return bytes([len(items)]) + b"".join(
+            element.to_raw(item).to_bytes(element.size, signed=element.signed) for item in items
+        )
+
     def arrays(self) -> dict[int, struct.Struct]:
         """Structs of this array by element count, made when first needed."""
         return _Arrays(_STRUCT_CODES[self.element.size, self.element.signed])
@@ -106,20 +145,32 @@ class _Arrays(dict[int, struct.Struct]):
 class Text:
     """ASCII text of `size` bytes (None: the rest of INFO), with padding stripped.
 
-    Empty text becomes None.
+    Empty text becomes None. An `optional` text may be missing altogether at the end of INFO
+    (PACE barcodes with or without a build date); it is always written in full.
     """
 
     key: str
     size: int | None = None
     padding: str = " \x00"
+    optional: bool = False
 
     def read(self, data: bytes, pos: int, out: Values) -> int:
         """Read the text into `out`."""
+        if self.optional and pos == len(data):
+            out[self.key] = None
+            return pos
         end = len(data) if self.size is None else pos + self.size
         _need(data, end, self.key)
         text = data[pos:end].decode("ascii", "replace").rstrip(self.padding).strip()
         out[self.key] = text or None
         return end
+
+    def write(self, values: Values) -> bytes:
+        """The text, padded with the first padding character to `size`."""
+        data = (values.get(self.key) or "").encode("ascii", "replace")
+        if self.size is None:
+            return data
+        return data[: self.size].ljust(self.size, self.padding[0].encode("ascii"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +186,11 @@ class Version:
         _need(data, end, self.key)
         out[self.key] = ".".join(str(byte) for byte in data[pos:end])
         return end
+
+    def write(self, values: Values) -> bytes:
+        """One byte per dotted part ("2.3" -> 02 03), `size` of them."""
+        parts = [int(part) for part in str(values.get(self.key) or "0").split(".")]
+        return bytes((parts + [0] * self.size)[: self.size])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +209,14 @@ class Bits:
             out[name] = bool(byte >> bit & 1)
         return pos + 1
 
+    def write(self, values: Values) -> bytes:
+        """The byte ``values[key]`` (default 0), with the named bits set from their booleans."""
+        byte = values.get(self.key) or 0
+        for bit, name in self.names:
+            if name in values:
+                byte = byte | 1 << bit if values[name] else byte & ~(1 << bit)
+        return bytes([byte])
+
 
 @dataclass(frozen=True, slots=True)
 class When:
@@ -160,6 +224,10 @@ class When:
 
     test: Callable[[Values], bool]
     steps: Layout
+
+    def write(self, values: Values) -> bytes:
+        """The inner steps' bytes when the condition holds for `values`."""
+        return self.steps.write(values) if self.test(values) else b""
 
 
 type Step = Number | Counted | Text | Version | Bits | When
@@ -174,6 +242,10 @@ class Layout:
     """``read(data, pos, out) -> end``: fills `out` from `data` at `pos`; raises
     `PylontechDecodeError` when INFO ends early."""
     source: str = field(repr=False, compare=False)
+
+    def write(self, values: Values) -> bytes:
+        """The bytes that read back as `values` (the encoder the simulator uses)."""
+        return b"".join(step.write(values) for step in self.steps)
 
 
 def compiled(*steps: Step) -> Layout:

@@ -141,9 +141,11 @@ PACE = Dialect(
             # Through the master every address answers 0xC1/0xC2 with the master's own
             # identity (protocol.md 3.4).
             Command(code=0xC1, name="software_version", request=RequestInfo.NONE,
-                    decoder=RecordDecoder(compiled(Text("version"),), SoftwareVersion)),
+                    decoder=RecordDecoder(compiled(Text("version", 20)), SoftwareVersion)),
             Command(code=0xC2, name="barcode", request=RequestInfo.NONE,
-                    decoder=RecordDecoder(compiled(Text("barcode", 20), Text("build_date")), Barcode)),
+                    decoder=RecordDecoder(
+                        compiled(Text("barcode", 20), Text("build_date", 20, optional=True)),
+                        Barcode)),
         )
     },
 )  # fmt: skip

@@ -6,11 +6,14 @@ capture in tests/vectors/pylontech-0x20.jsonl.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..const import RTN_PYLONTECH
 from ..models import (
     ChargeDischargeManagement,
     FlagCategory,
     ManufacturerInfo,
+    PackAnalogValues,
     SerialNumber,
     SoftwareVersion,
     SystemParameters,
@@ -23,7 +26,11 @@ from .decoders import (
     ProtocolVersionDecoder,
     RecordDecoder,
 )
-from .layout import Bits, Counted, Layout, Number, Text, Version, When, compiled
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+from .layout import Bits, Counted, Layout, Number, Text, Values, Version, When, compiled
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")
 
@@ -34,9 +41,18 @@ TEMPERATURE = Number("temperature", signed=True, divisor=10, offset=TEMPERATURE_
                      valid=(-40.0, 125.0))  # fmt: skip
 
 
-def _milli(key: str, size: int = 2) -> Number:
+def _milli(key: str, size: int = 2, superseded: Callable[[Values], bool] | None = None) -> Number:
     """A milli-unit field (mV, mAh) with the all-ones placeholder meaning "not reported"."""
-    return Number(key, size=size, divisor=1000, absent=(1 << 8 * size) - 1)
+    return Number(key, size=size, divisor=1000, absent=(1 << 8 * size) - 1, superseded=superseded)
+
+
+def _three_byte_capacities(values: Values) -> bool:
+    """Whether a pack block carries its capacities in 3-byte fields after the cycle count.
+
+    So it does when the user-defined count is above 2 (V3.3 section 3.3; 4 on US3000 and on the
+    US2000 of the mixed-stack capture); the 16-bit fields then read 0xFFFF.
+    """
+    return bool(values["user_defined"] > 2)
 
 
 def _temperature(key: str) -> Number:
@@ -55,16 +71,23 @@ ANALOG_BLOCK: Layout = compiled(
     Counted("temperatures", TEMPERATURE),
     _deci_amps("current"),
     _milli("voltage"),
-    _milli("remaining_capacity"),
+    _milli("remaining_capacity", superseded=_three_byte_capacities),
     Number("user_defined", size=1),
-    _milli("full_capacity"),
+    _milli("full_capacity", superseded=_three_byte_capacities),
     Number("cycles", absent=0xFFFF),
     When(
-        lambda values: values["user_defined"] > 2,
+        _three_byte_capacities,
         # The 3-byte capacities replace the 16-bit ones, which then read 0xFFFF.
         compiled(_milli("remaining_capacity", 3), _milli("full_capacity", 3)),
     ),
 )
+
+
+def _user_defined(pack: PackAnalogValues) -> int:
+    """2 for packs whose capacities fit 16 bits (<= 65.535 Ah), else 4 (V3.3 section 3.3)."""
+    capacities = (pack.remaining_capacity or 0, pack.full_capacity or 0)
+    return 4 if max(capacities) > 65.535 else 2
+
 
 STATE = Number("state", size=1)
 # US2000C and US3000C answers carry one byte more than V3.3 lists after status 5 (the martiby/ess
@@ -156,11 +179,11 @@ PYLONTECH = Dialect(
                     decoder=ProtocolVersionDecoder()),
             Command(code=0x51, name="manufacturer_info", request=RequestInfo.NONE,
                     decoder=RecordDecoder(
-                        compiled(Text("device_name", 10), Version("software_version", 2),
-                         Text("manufacturer", 20, padding=" \x00-")),
+                        compiled(Text("device_name", 10, padding="\x00 "), Version("software_version", 2),
+                         Text("manufacturer", 20, padding="- \x00")),
                         ManufacturerInfo)),
             Command(code=0x42, name="analog_values", request=RequestInfo.PACK,
-                    decoder=AnalogDecoder(ANALOG_BLOCK)),
+                    decoder=AnalogDecoder(ANALOG_BLOCK, user_defined=_user_defined)),
             Command(code=0x44, name="alarm_info", request=RequestInfo.PACK,
                     decoder=AlarmDecoder(
                         ALARM_BLOCK, STATUS_KEYS, ALARM_FLAGS,
