@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import TYPE_CHECKING
 
+from .cli_stack import add_stack_commands
 from .decode import decode_response
 from .dialects import DIALECTS, Dialect
 from .exceptions import PylontechError
 from .serialize import JsonValue, to_json
+from .table import answer_table
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -18,13 +21,15 @@ if TYPE_CHECKING:
     from .models import Response
 
 _EXIT_ERROR = 1
-_TEMPERATURE_LISTS = ("temperatures", "temperature_states")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the tool; return the process exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.debug:
+        logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
+        logging.getLogger("custom_components.pylontech").setLevel(logging.DEBUG)
     result: int = args.run(args)
     return result
 
@@ -33,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pylontech-bms",
         description="Read-only tools for Pylontech and compatible battery BMS.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log every frame sent and received (stderr)"
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -70,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     decode.add_argument("--json", action="store_true", help="print one JSON object per frame")
     decode.add_argument("frames", nargs="+", metavar="FRAME")
     decode.set_defaults(run=_run_decode)
+    add_stack_commands(commands, _command_code)
     return parser
 
 
@@ -99,7 +108,7 @@ def _run_decode(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_envelope(dialect, args.command, response)))
         else:
-            print(_table(dialect, args.command, response))
+            print(answer_table(dialect, args.command, response))
     return status
 
 
@@ -107,68 +116,6 @@ def _envelope(dialect: Dialect, command: int, response: Response) -> dict[str, J
     body = to_json(response)
     assert isinstance(body, dict)
     return {"dialect": dialect.name, "command": f"0x{command:02X}", **body}
-
-
-def _table(dialect: Dialect, command: int, response: Response) -> str:
-    """Readable text: one column per pack for pack answers, else one value per line."""
-    body = to_json(response)
-    assert isinstance(body, dict)
-    name = dialect.command(command).name.replace("_", " ")
-    title = f"{dialect.title}, 0x{command:02X} {name}"
-    packs = body.pop("packs", None)
-    columns: list[list[tuple[str, str]]]
-    if isinstance(packs, list):
-        headers = [f"pack {i}" for i in range(1, len(packs) + 1)]
-        columns = [_rows(pack) for pack in packs if isinstance(pack, dict)]
-        title += f": {len(packs)} pack{'s' if len(packs) != 1 else ''}"
-    else:
-        headers = ["value"]
-        columns = [_rows(body)]
-    labels = list(dict.fromkeys(label for column in columns for label, _ in column))
-    cells = [dict(column) for column in columns]
-    width = max(len(label) for label in labels) if labels else 0
-    widths = [
-        max([len(header)] + [len(column.get(label, "")) for label in labels])
-        for header, column in zip(headers, cells, strict=True)
-    ]
-    lines = [title, "  ".join([" " * width, *(h.rjust(w) for h, w in zip(headers, widths))])]
-    lines.extend(
-        "  ".join(
-            [label.ljust(width)] + [c.get(label, "-").rjust(w) for c, w in zip(cells, widths)]
-        )
-        for label in labels
-    )
-    return "\n".join(lines)
-
-
-def _rows(value: dict[str, JsonValue], prefix: str = "") -> list[tuple[str, str]]:
-    """Flatten one object into (label, text) rows; list items are labelled by number or name."""
-    rows: list[tuple[str, str]] = []
-    names = value.get("temperature_names")
-    for key, item in value.items():
-        label = prefix + key
-        if key == "temperature_names":
-            continue
-        if isinstance(item, dict):
-            rows.extend(_rows(item, f"{label}."))
-        elif isinstance(item, list):
-            tags: Sequence[object] = range(1, len(item) + 1)
-            if key in _TEMPERATURE_LISTS and isinstance(names, list):
-                tags = names
-            rows.extend((f"{label}.{tag}", _text(v)) for tag, v in zip(tags, item, strict=False))
-        else:
-            rows.append((label, _text(item)))
-    return rows
-
-
-def _text(value: JsonValue) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value == "":
-        return '""'
-    return str(value)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,9 @@ from .const import INFO_ALL_PACKS
 from .exceptions import (
     PylontechConnectionError,
     PylontechDecodeError,
+    PylontechError,
     PylontechProtocolError,
+    PylontechResponseError,
     PylontechTimeoutError,
 )
 from .frame import Frame, FrameDecoder
@@ -29,14 +31,18 @@ from .models import (
     ChargeDischargeManagement,
     ManufacturerInfo,
     PackCount,
+    PackData,
     ProtocolVersion,
     Response,
     SerialNumber,
     SoftwareVersion,
+    StackData,
     SystemParameters,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .dialects import Dialect
     from .transport import Transport
 
@@ -90,8 +96,16 @@ class PylontechClient:
         self._must_drain = False
         self._timeouts_in_a_row = 0
         self._reconnect = False
+        self._all_packs: bool | None = None
+        """Whether the stack answers all-packs requests; None until tried."""
+        self._last_error: PylontechError | None = None
         self._backoff = 0.0
         self._next_attempt = 0.0
+
+    @property
+    def garbage(self) -> bytes:
+        """The start of the last bytes received outside any frame (for "not a BMS" errors)."""
+        return self._decoder.last_skipped
 
     @property
     def raw_frames(self) -> tuple[RawFrame, ...]:
@@ -161,6 +175,53 @@ class PylontechClient:
     async def pack_count(self, address: int) -> PackCount:
         """0x90 (PACE)."""
         return await self._typed(PackCount, 0x90, address=address)
+
+    async def poll(self, addresses: Sequence[int]) -> StackData:
+        """One bus pass over the stack: the analog values and alarms of every pack.
+
+        Where the dialect allows it, asks the master (the first address) for every pack in one
+        frame each, which saves a round trip per pack; a stack that does not answer that is
+        asked pack by pack from then on. A pack that fails gets its error instead of values;
+        if no pack answers at all, or the link fails, the error is raised.
+        """
+        self._last_error = None
+        packs: dict[int, PackData] | None = None
+        if self.dialect.all_packs_request and self._all_packs is not False and addresses:
+            packs = await self._poll_all_packs(addresses)
+        if packs is None:
+            packs = {address: await self._poll_pack(address) for address in addresses}
+        if packs and all(pack.error for pack in packs.values()):
+            raise self._last_error or PylontechTimeoutError("no pack answered")
+        return StackData(dialect=self.dialect.name, packs=tuple(packs.values()))
+
+    async def _poll_all_packs(self, addresses: Sequence[int]) -> dict[int, PackData] | None:
+        """Both all-packs requests; None when the stack does not serve them as expected."""
+        try:
+            analog = await self.all_analog_values(address=addresses[0])
+            alarm = await self.all_alarm_info(address=addresses[0])
+        except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
+            _LOGGER.debug("no all-packs answer (%s); asking pack by pack from now on", err)
+            self._all_packs = False
+            return None
+        if not len(analog.packs) == len(alarm.packs) == len(addresses):
+            _LOGGER.debug(
+                "all-packs answer has %d packs, %d expected", len(analog.packs), len(addresses)
+            )
+            return None
+        self._all_packs = True
+        return {
+            address: PackData(address=address, analog=a, alarm=b)
+            for address, a, b in zip(addresses, analog.packs, alarm.packs, strict=True)
+        }
+
+    async def _poll_pack(self, address: int) -> PackData:
+        try:
+            analog = await self.analog_values(address)
+            alarm = await self.alarm_info(address)
+        except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
+            self._last_error = err
+            return PackData(address=address, analog=None, alarm=None, error=str(err))
+        return PackData(address=address, analog=analog.packs[0], alarm=alarm.packs[0])
 
     async def read(self, code: int, *, address: int, pack: int | None = None) -> Response:
         """Send read command `code` and return its decoded answer.
@@ -285,13 +346,18 @@ class PylontechClient:
     ) -> Response | None:
         """The decoded answer if `frame` answers this request, else None (logged and dropped).
 
-        The ADR and VER of an answer are not compared: a PACE master answers for its slaves
-        with its own ADR (protocol.md 1.5). What identifies an answer is that it is one (not a
-        request: our echo or another master's), that its INFO fits the command's layout, and
-        that the pack it names is the pack asked for.
+        The ADR of an answer is not compared: a PACE master answers for its slaves with its own
+        ADR (protocol.md 1.5). What identifies an answer is that it is one (not a request: our
+        echo or another master's), in this dialect's VER and CID1 (a frame of another dialect
+        would be read with the wrong table; detection finds the dialect first), that its INFO
+        fits the command's layout, and that the pack it names is the pack asked for.
         """
-        if frame.is_request or frame.cid1 != self.dialect.cid1:
-            _LOGGER.debug("dropped a frame that is not an answer: %s", frame.raw)
+        if frame.is_request:
+            _LOGGER.debug("dropped a request on the bus: %r", frame.raw)
+            return None
+        if (frame.ver, frame.cid1) != (self.dialect.ver, self.dialect.cid1):
+            # Another dialect's frame would be read with the wrong table: never a value.
+            _LOGGER.debug("dropped a frame of another dialect: %r", frame.raw)
             return None
         try:
             response = self.dialect.decode(code, frame, all_packs=all_packs)

@@ -122,13 +122,15 @@ class FrameDecoder:
     hide the good one behind it.
     """
 
-    __slots__ = ("_buffer", "skipped_bytes")
+    __slots__ = ("_buffer", "last_skipped", "skipped_bytes")
 
     def __init__(self) -> None:
         """Start with an empty buffer."""
         self._buffer = bytearray()
         self.skipped_bytes = 0
         """Count of bytes outside any frame (garbage, NULs) dropped so far."""
+        self.last_skipped = b""
+        """The start (up to 64 bytes) of what was dropped last, for error messages."""
 
     def feed(self, data: bytes) -> list[Frame | PylontechProtocolError]:
         """Add received bytes and return every frame or bad frame they complete, in order."""
@@ -174,5 +176,7 @@ class FrameDecoder:
         return len(self._buffer)
 
     def _skip(self, count: int) -> None:
+        if count:
+            self.last_skipped = bytes(self._buffer[: min(count, 64)])
         self.skipped_bytes += count
         del self._buffer[:count]

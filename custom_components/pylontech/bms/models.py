@@ -317,3 +317,22 @@ type Response = (
     | ManufacturerInfo
     | PackCount
 )
+
+
+@model
+class PackData:
+    """What one poll learned about one pack."""
+
+    address: int
+    analog: PackAnalogValues | None
+    alarm: PackAlarmInfo | None
+    error: str | None = None
+    """Why this pack could not be read this time (its values are then None, never stale)."""
+
+
+@model
+class StackData:
+    """One poll of a whole stack, packs in address order."""
+
+    dialect: str
+    packs: tuple[PackData, ...]

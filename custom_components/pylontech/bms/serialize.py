@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from enum import Enum
 
-from .models import Flag
+from .models import Flag, PackData, StackData
 
 type JsonValue = bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None
 
@@ -30,3 +30,31 @@ def to_json(value: object) -> JsonValue:
         return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
     msg = f"cannot convert {type(value).__name__} to JSON"
     raise TypeError(msg)
+
+
+# Keys of the alarm answer that repeat or only restate the analog answer's.
+_ALARM_SKIP = frozenset({"address", "temperature_names", "extra"})
+
+
+def pack_to_json(pack: PackData) -> dict[str, JsonValue]:
+    """One pack as `read --json` prints it: the 0x42 keys, then the 0x44 states and flags.
+
+    A pack that could not be read has only `address` and `error`.
+    """
+    body: dict[str, JsonValue] = {"address": pack.address}
+    if pack.analog is not None:
+        analog = to_json(pack.analog)
+        assert isinstance(analog, dict)
+        body.update(analog, address=pack.address)
+    if pack.alarm is not None:
+        alarm = to_json(pack.alarm)
+        assert isinstance(alarm, dict)
+        body.update((key, value) for key, value in alarm.items() if key not in _ALARM_SKIP)
+    if pack.error is not None:
+        body["error"] = pack.error
+    return body
+
+
+def stack_to_json(stack: StackData) -> dict[str, JsonValue]:
+    """A whole poll as `read --json` prints it (and as `simulate --scenario` reads it)."""
+    return {"dialect": stack.dialect, "packs": [pack_to_json(pack) for pack in stack.packs]}

@@ -72,6 +72,10 @@ class Dialect:
     temperature_names: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     """Meaning of each temperature, by the number of temperatures a pack reports."""
     aliases: tuple[str, ...] = ()
+    first_address: int = 1
+    """ADR of the master pack; the others follow it."""
+    all_packs_request: bool = False
+    """Whether polls ask the master for every pack in one frame (INFO 0xFF)."""
 
     def command(self, code: int) -> Command:
         """The read command with this code, or `PylontechUnsupportedCommandError`."""

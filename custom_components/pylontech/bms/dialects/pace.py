@@ -121,6 +121,9 @@ PACE = Dialect(
     cid1=0x46,
     aliases=("sok",),
     return_codes=RTN_PACE,
+    first_address=1,  # master 1, slaves 2..15 (protocol.md 3.1)
+    # Per pack: firmware tails make block boundaries of an all-packs answer ambiguous (3.3).
+    all_packs_request=False,
     temperature_names={
         6: ("cell_sensor_1", "cell_sensor_2", "cell_sensor_3", "cell_sensor_4", "mosfet",
             "environment"),

@@ -168,6 +168,10 @@ PYLONTECH = Dialect(
     ver=0x20,
     cid1=0x46,
     return_codes=RTN_PYLONTECH,
+    first_address=2,  # master 2, slaves 3.. (V3.3 section 2.5.3, protocol.md 2.1)
+    # US2000 stacks and inverters use it; a US3000C ignored it: the client then falls back to
+    # asking pack by pack (protocol.md 2.1).
+    all_packs_request=True,
     temperature_names={
         5: ("bms_board", "cells_1_4", "cells_5_8", "cells_9_12", "cells_13_16"),
         6: ("bms_board", "cells_1_4", "cells_5_8", "cells_9_12", "cells_13_16", "mosfet"),

@@ -1,0 +1,123 @@
+"""Detection over real loopback TCP, against gateways that answer with real frames."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import pytest
+
+from custom_components.pylontech.bms import (
+    PylontechConnectionError,
+    PylontechDetectionError,
+    PylontechUnknownDialectError,
+)
+from custom_components.pylontech.bms.detect import PackIdentity, detect
+from custom_components.pylontech.bms.transport import TcpTransport
+from tests import captures
+from tests.bms.gateway import ReplayGateway
+from tests.bms.test_client import ANSWERS as PACE_TRACE, _pylontech_answers
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+TIMEOUT = 0.2
+
+
+def pace_answers() -> dict[bytes, bytes]:
+    """The 5-pack PylonToMQTT trace, plus nkinnan's identity answers (0xC1/0xC2 asked with no
+    INFO, as the PACE documents ask them; the trace's master was asked with one INFO byte)."""
+    identity = {
+        c.raw: a.raw for c, a in itertools.pairwise(captures.PACE[4:8]) if c.direction == "request"
+    }
+    return {**PACE_TRACE, **identity}
+
+
+def pylontech_answers() -> dict[bytes, bytes]:
+    """martiby's US2000C + US2000B pair (its slave's serial too) and the US2000B log."""
+    slave = {c.raw: a.raw for c, a in itertools.pairwise(captures.PYLONTECH[57:60])
+             if c.direction == "request"}  # fmt: skip
+    return {**_pylontech_answers(), **slave}
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[ReplayGateway]:
+    gateway = ReplayGateway({})
+    await gateway.start()
+    yield gateway
+    await gateway.stop()
+
+
+async def _detect(gateway: ReplayGateway):  # type: ignore[no-untyped-def]
+    transport = TcpTransport("127.0.0.1", gateway.port)
+    try:
+        return await detect(transport, request_timeout=TIMEOUT, gap=0.0)
+    finally:
+        await transport.close()
+
+
+async def test_pace_stack(gateway: ReplayGateway) -> None:
+    """Five PACE packs, found pack by pack; the master's identity from 0xC1/0xC2."""
+    gateway.answers = pace_answers()
+    found = await _detect(gateway)
+    assert found.dialect == "pace"
+    assert found.addresses == (1, 2, 3, 4, 5)
+    assert not found.all_packs
+    assert found.packs[0] == PackIdentity(
+        address=1,
+        serial_number="1812101380309D",
+        model="P16S100A-1812-1.00",
+        software_version="P16S100A-1812-1.00",
+    )
+    assert found.master_serial == "1812101380309D"
+    assert found.packs[1] == PackIdentity(address=2)
+
+
+async def test_pylontech_stack(gateway: ReplayGateway) -> None:
+    """Two Pylontech packs from one all-packs answer; serials relayed per pack (0x93), the
+    model from the master only (0x51 answers with the master's identity for every address)."""
+    gateway.answers = pylontech_answers()
+    found = await _detect(gateway)
+    assert found.dialect == "pylontech"
+    assert found.addresses == (2, 3)
+    assert found.all_packs
+    assert found.packs[0].serial_number == "HPTCR03171112590"
+    assert found.packs[0].model == "US2000C"
+    assert found.packs[0].manufacturer == "Pylon"
+    assert found.packs[0].software_version == "0.6.5"
+    assert found.packs[1].serial_number == "HPTBH02240A01235"
+    assert found.packs[1].model is None
+
+
+async def test_nothing_answers(gateway: ReplayGateway) -> None:
+    """Silence: a clear error naming what was tried."""
+    with pytest.raises(PylontechDetectionError, match=r"nothing answered on tcp://127\.0\.0\.1"):
+        await _detect(gateway)
+
+
+async def test_not_a_bms(gateway: ReplayGateway) -> None:
+    """Something answers, but not in this protocol: the error shows what came back."""
+    gateway.respond = lambda request: [b"Welcome to the console\r\n"]
+    with pytest.raises(PylontechDetectionError, match="not as a BMS: b'Welcome"):
+        await _detect(gateway)
+
+
+async def test_unknown_dialect(gateway: ReplayGateway) -> None:
+    """A frame of a dialect we do not speak (a Boqiang answers VER 0x26): the raw reply is in
+    the error, for the user's bug report."""
+    boqiang = next(c.raw for c in captures.ALL if c.file == "boqiang-0x26"
+                   and c.direction == "response")  # fmt: skip
+    gateway.respond = lambda request: [boqiang]
+    with pytest.raises(PylontechUnknownDialectError, match="VER 0x26") as info:
+        await _detect(gateway)
+    assert info.value.raw == boqiang
+
+
+async def test_refused() -> None:
+    """No gateway: the connection error itself, not a detection verdict."""
+    gateway = ReplayGateway({})
+    port = await gateway.start()
+    await gateway.stop()
+    transport = TcpTransport("127.0.0.1", port)
+    with pytest.raises(PylontechConnectionError, match="refused"):
+        await detect(transport, request_timeout=TIMEOUT)
