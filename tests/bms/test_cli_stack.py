@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -109,3 +110,23 @@ async def test_debug_shows_frames(gateway: ReplayGateway) -> None:
     code, _out, err = await _run("--debug", "raw", "0x4F", "--dialect", "pylontech", *_at(gateway))
     assert code == 0
     assert "tx b'~2002464F0000FD98\\r'" in err
+
+
+async def test_monitor_until_ctrl_c(gateway: ReplayGateway) -> None:
+    """monitor redraws the table every interval and exits cleanly on Ctrl-C (SIGINT)."""
+    gateway.answers = pace_answers()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "custom_components.pylontech.bms", "monitor", "--interval",
+        "0.2", *_at(gateway), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    screens = 0
+    async with asyncio.timeout(30):
+        while screens < 2:
+            line = await process.stdout.readline()
+            screens += line.startswith(b"\x1b[H\x1b[Jpace stack, 5 pack(s)")
+    process.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert b"Traceback" not in err

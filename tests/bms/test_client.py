@@ -24,6 +24,7 @@ from custom_components.pylontech.bms import (
     PylontechTimeoutError,
     PylontechUnsupportedCommandError,
     client as client_module,
+    decode_response,
     encode_frame,
 )
 from custom_components.pylontech.bms.client import PylontechClient
@@ -339,3 +340,60 @@ async def test_debug_log_shows_frames(
     with caplog.at_level(logging.INFO, logger="custom_components.pylontech"):
         await client.analog_values(1)
     assert not [r for r in caplog.records if r.name.startswith("custom_components.")]
+
+
+async def test_poll_pack_by_pack(client: PylontechClient) -> None:
+    """A PACE poll: every pack's analog values and alarms, pack by pack, in address order."""
+    stack = await client.poll([1, 2, 3, 4, 5])
+    assert stack.dialect == "pace"
+    assert [p.address for p in stack.packs] == [1, 2, 3, 4, 5]
+    for pack in stack.packs:
+        assert pack.error is None
+        assert pack.analog is not None
+        assert pack.alarm is not None
+        assert pack.analog.address == pack.alarm.address == pack.address
+
+
+async def test_poll_falls_back_and_isolates_a_failing_pack() -> None:
+    """Pylontech: the all-packs analog answer comes, the all-packs alarm request stays
+    unanswered, so the client asks pack by pack from then on; pack 3 answers nothing and
+    only it carries an error."""
+    gateway = ReplayGateway(_pylontech_answers())
+    await gateway.start()
+    try:
+        transport = TcpTransport("127.0.0.1", gateway.port)
+        async with PylontechClient(transport, DIALECTS[0], timeout=TIMEOUT, gap=0.0) as client:
+            stack = await client.poll([2, 3])
+            assert [p.error is None for p in stack.packs] == [True, False]
+            assert stack.packs[1].analog is None
+            assert "no answer to 0x42" in (stack.packs[1].error or "")
+            sent = len(gateway.received)
+            await client.poll([2, 3])
+            assert all(b"FF" not in request[13:15] for request in gateway.received[sent:])
+    finally:
+        await gateway.stop()
+
+
+async def test_poll_uses_the_all_packs_answers(gateway: ReplayGateway) -> None:
+    """Where both all-packs requests are answered, a poll is two requests for the whole stack."""
+    pylontech = DIALECTS[0]
+    all_analog = next(c.raw for c in captures.PYLONTECH if c.id == "pylontech-0x20:25:0x42")
+    _, analog = decode_response(all_analog, 0x42)
+    assert isinstance(analog, AnalogValues)
+    alarm = next(c for c in captures.PYLONTECH if c.id == "pylontech-0x20:62:0x44")
+    _, one_alarm = decode_response(alarm.frame, 0x44)
+    assert isinstance(one_alarm, AlarmInfo)
+    both = AlarmInfo(all_packs=True, packs=(one_alarm.packs[0], one_alarm.packs[0]))
+    gateway.answers = {
+        pylontech.encode_request(0x42, address=2, pack=0xFF): all_analog,
+        pylontech.encode_request(0x44, address=2, pack=0xFF): pylontech.encode_answer(
+            0x44, both, address=2
+        ),
+    }
+    transport = TcpTransport("127.0.0.1", gateway.port)
+    async with PylontechClient(transport, pylontech, timeout=TIMEOUT, gap=0.0) as client:
+        stack = await client.poll([2, 3])
+        assert [p.analog for p in stack.packs] == list(analog.packs)
+        assert len(gateway.received) == 2
+        with pytest.raises(PylontechTimeoutError):
+            await client.poll([2, 3, 4])  # three expected, two in the answer: pack by pack
