@@ -13,6 +13,7 @@ from .decode import decode_response
 from .dialects import DIALECTS, Dialect
 from .exceptions import PylontechError
 from .serialize import JsonValue, to_json
+from .simulator import add_simulate_command
 from .table import answer_table
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     decode.add_argument("frames", nargs="+", metavar="FRAME")
     decode.set_defaults(run=_run_decode)
     add_stack_commands(commands, _command_code)
+    add_simulate_command(commands)
     return parser
 
 

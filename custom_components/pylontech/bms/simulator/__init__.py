@@ -1,0 +1,35 @@
+"""A simulated BMS stack that answers the binary protocol on TCP: for tests, demos and users.
+
+`Simulator` serves N packs of a dialect, invented and drifting (`drift`) or from a scenario
+(`scenario`), with serial-line timing and injected faults (`faults`). Its answers are built only
+with the dialects' encoders, so they have the layout of real answers.
+"""
+
+from .command import add_simulate_command, run_simulate
+from .drift import DriftingPack
+from .faults import FaultKind, FaultPlan, FaultSpecError
+from .fields import ScenarioError
+from .pack import SimulatedPack, StaticPack
+from .profiles import PackIdentity
+from .scenario import Scenario, load_scenario, parse_scenario
+from .server import Simulator
+from .stack import Reply, SimulatedStack
+
+__all__ = [
+    "DriftingPack",
+    "FaultKind",
+    "FaultPlan",
+    "FaultSpecError",
+    "PackIdentity",
+    "Reply",
+    "Scenario",
+    "ScenarioError",
+    "SimulatedPack",
+    "SimulatedStack",
+    "Simulator",
+    "StaticPack",
+    "add_simulate_command",
+    "load_scenario",
+    "parse_scenario",
+    "run_simulate",
+]

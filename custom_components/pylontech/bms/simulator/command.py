@@ -1,0 +1,111 @@
+"""The `simulate` subcommand of the command-line tool: serve a simulated stack until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from ..dialects import DIALECTS
+from ..exceptions import PylontechError
+from .faults import FaultPlan
+from .server import DEFAULT_DELAY, Simulator
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_EXIT_ERROR = 1
+
+
+# argparse has no public name for what ``ArgumentParser.add_subparsers()`` returns.
+type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # noqa: SLF001
+
+
+def add_simulate_command(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """Register ``simulate`` on `subparsers`; its handler is ``args.run(args) -> exit code``."""
+    parser = subparsers.add_parser(
+        "simulate",
+        help="serve a simulated battery stack on TCP",
+        description="Answer the binary protocol on TCP like a serial gateway with a battery "
+        "stack behind it, until Ctrl-C. Without --scenario the values drift over a "
+        "10-minute charge/discharge cycle.",
+    )
+    names = sorted({name for dialect in DIALECTS for name in (dialect.name, *dialect.aliases)})
+    parser.add_argument("--dialect", choices=names, help="default: the scenario's, else pylontech")
+    parser.add_argument("--packs", type=_whole(1), help="number of packs, 1 to 16 (default 1)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=_whole(0), default=0, help="TCP port (0: pick a free one)")
+    parser.add_argument("--baud", type=_whole(1), help="throttle replies to this serial rate")
+    parser.add_argument(
+        "--turnaround", type=float, default=0.0, metavar="MS", help="ms before each reply"
+    )
+    parser.add_argument("--scenario", metavar="FILE", help="JSON as `read --json` prints it")
+    parser.add_argument(
+        "--faults", default="", metavar="SPEC", help="e.g. drop=0.1,delay=0.05,checksum=0.02"
+    )
+    parser.add_argument(
+        "--delay", type=float, default=DEFAULT_DELAY, metavar="S", help="seconds of a delay fault"
+    )
+    parser.add_argument("--clients", type=_whole(1), help="most TCP clients at once")
+    parser.add_argument("--seed", type=int, default=0, help="seed of values and faults")
+    parser.set_defaults(run=run_simulate)
+    return parser
+
+
+def _whole(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            msg = f"must be a whole number of at least {low}, not {text!r}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return parse
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Serve until interrupted: 0 after Ctrl-C, 1 with a one-line error."""
+    try:
+        simulator = Simulator(
+            args.dialect,
+            args.packs,
+            scenario=args.scenario,
+            host=args.host,
+            port=args.port,
+            baud=args.baud,
+            turnaround=args.turnaround,
+            clients=args.clients,
+            faults=FaultPlan.parse(args.faults),
+            delay_seconds=args.delay,
+            seed=args.seed,
+        )
+    except (ValueError, PylontechError) as err:
+        return _fail(str(err))
+    try:
+        asyncio.run(_serve(simulator))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as err:  # asyncio words it "error while attempting to bind ...": say less
+        reason = os.strerror(err.errno) if err.errno else str(err)
+        return _fail(f"cannot listen on {args.host}:{args.port}: {reason}")
+    return 0  # pragma: no cover  # _serve only ends by an exception
+
+
+async def _serve(simulator: Simulator) -> None:
+    async with simulator:
+        stack = simulator.stack
+        sys.stdout.write(
+            f"simulating {len(stack.packs)}-pack {stack.dialect.name} stack on {simulator.url}\n"
+        )
+        sys.stdout.flush()
+        await asyncio.Event().wait()
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"error: {message}\n")
+    return _EXIT_ERROR

@@ -1,0 +1,253 @@
+"""A simulated stack: its packs, and the answer it gives to each request, as real stacks do.
+
+Addressing (protocol.md 2.1, 2.8, 3.1, 3.4):
+
+- Pylontech: each pack answers at its own ADR (2, 3, ...) with its own ADR in the header (a
+  per-pack request is answered by the pack its INFO byte names); the master (lowest address)
+  answers 0x42/0x44 with INFO 0xFF for every pack, in address order; 0x51 through the link
+  returns the master's identity for every address.
+- PACE: the master (lowest address, 1) answers for every pack with header ADR of its own and
+  the pack in INFO's command byte; 0xC1/0xC2 return the master's identity for every address;
+  ADR 0xFF reaches the master (the 0x90 poll of the PylonToMQTT trace).
+
+A request for an address no pack has gets no answer. A code the dialect has no read command for
+(unknown, write or control) gets RTN 0x04; the simulator never changes state. A per-pack command
+without its INFO byte, or INFO 0xFF where a stack does not answer for every pack, gets RTN 0x05.
+Pylontech answers a request of another VER with RTN 0x01, except 0x4F, which ignores VER (V3.3
+3.1); PACE answers whatever the VER, as SOK packs do (protocol.md 1.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+from typing import TYPE_CHECKING
+
+from ..const import INFO_ALL_PACKS
+from ..dialects import RequestInfo, Wire
+from ..models import (
+    AlarmInfo,
+    AnalogValues,
+    Barcode,
+    ChargeDischargeManagement,
+    ManufacturerInfo,
+    PackCount,
+    ProtocolVersion,
+    Response,
+    SerialNumber,
+    SoftwareVersion,
+    SystemParameters,
+)
+from .profiles import PROFILES
+from .values import analog_decoder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ..dialects import Dialect
+    from ..frame import Frame
+    from ..models import PackAlarmInfo, PackAnalogValues
+    from .pack import SimulatedPack
+
+_LOGGER = logging.getLogger(__name__)
+
+RTN_VER_ERROR = 0x01
+RTN_CID2_INVALID = 0x04
+RTN_FORMAT_ERROR = 0x05
+_ALL_PACKS_COMMANDS = frozenset({"analog_values", "alarm_info"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Habits:
+    """How a dialect's stacks treat addresses and VER (see the module's docstring)."""
+
+    master_answers: bool
+    """The master answers for every pack, with its own ADR in the header."""
+    checks_ver: bool
+    """A request of another VER gets RTN 0x01 (but 0x4F)."""
+
+
+_HABITS = {
+    "pylontech": _Habits(master_answers=False, checks_ver=True),
+    "pace": _Habits(master_answers=True, checks_ver=False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer frame and what it answers."""
+
+    frame: bytes
+    code: int
+    address: int
+    """The ADR in the answer's header."""
+    pack: int | None = None
+    """The one pack a per-pack answer names (None for other answers)."""
+
+
+class SimulatedStack:
+    """Packs 1..N of one dialect, answering requests at the values of `clock` time."""
+
+    def __init__(
+        self, dialect: Dialect, packs: Sequence[SimulatedPack], clock: Callable[[], float]
+    ) -> None:
+        """Serve `packs` (any order; each address once); `clock()` is the simulation time."""
+        self.dialect = dialect
+        self.packs = tuple(sorted(packs, key=lambda pack: pack.address))
+        self._by_address = {pack.address: pack for pack in self.packs}
+        if len(self._by_address) != len(self.packs):
+            msg = "two packs share an address"
+            raise ValueError(msg)
+        self.clock = clock
+        self.profile = PROFILES[dialect.name]
+        self._habits = _HABITS[dialect.name]
+
+    @property
+    def master(self) -> SimulatedPack:
+        """The pack that answers for the stack: the lowest address."""
+        return self.packs[0]
+
+    def pack(self, address: int) -> SimulatedPack:
+        """The pack at `address` (KeyError if none)."""
+        return self._by_address[address]
+
+    def analog_values(self, address: int) -> PackAnalogValues:
+        """What the pack at `address` reports for 0x42 now."""
+        return self.pack(address).analog_values(self.clock())
+
+    def alarm_info(self, address: int) -> PackAlarmInfo:
+        """What the pack at `address` reports for 0x44 now."""
+        return self.pack(address).alarm_info(self.clock())
+
+    def answer(self, request: Frame) -> Reply | None:
+        """The reply to `request`, or None for silence (not ours, or no such pack)."""
+        dialect = self.dialect
+        if request.cid1 != dialect.cid1 or not request.is_request:
+            return None
+        code, adr = request.cid2, request.adr
+        habits = self._habits
+        if adr == INFO_ALL_PACKS and habits.master_answers:
+            adr = self.master.address
+        if adr not in self._by_address:
+            _LOGGER.debug("no pack at ADR 0x%02X: silence", adr)
+            return None
+        header = self.master.address if habits.master_answers else adr
+        command = dialect.commands.get(code)
+        if command is None:
+            _LOGGER.debug("0x%02X is no read command of %s: RTN 0x04", code, dialect.name)
+            return self.error(RTN_CID2_INVALID, code, header)
+        if habits.checks_ver and request.ver != dialect.ver and command.name != "protocol_version":
+            return self.error(RTN_VER_ERROR, code, header)
+        if command.request is RequestInfo.NONE:
+            return self._reply(code, self._stack_response(command.name, adr), header)
+        return self._per_pack(request, command.name, adr, header)
+
+    def _per_pack(self, request: Frame, name: str, adr: int, header: int) -> Reply | None:
+        """The answer to a command whose INFO names a pack, or 0xFF for every pack."""
+        code = request.cid2
+        if not request.info:
+            return self.error(RTN_FORMAT_ERROR, code, header)
+        selector = request.info[0]
+        if selector == INFO_ALL_PACKS:
+            at_master = adr == self.master.address or self._habits.master_answers
+            if name not in _ALL_PACKS_COMMANDS or not at_master:
+                return self.error(RTN_FORMAT_ERROR, code, header)
+            return self._reply(code, self._all_packs_response(name), header)
+        if selector not in self._by_address:
+            _LOGGER.debug("no pack %d in the stack: silence", selector)
+            return None
+        return self.pack_answer(code, selector)
+
+    def pack_answer(self, code: int, address: int) -> Reply:
+        """The answer of the pack at `address` to per-pack command `code`."""
+        header = self.master.address if self._habits.master_answers else address
+        name = self.dialect.command(code).name
+        return self._reply(code, self._pack_response(name, address), header, pack=address)
+
+    def error(self, rtn: int, code: int, address: int) -> Reply:
+        """An answer carrying only return code `rtn`, from ADR `address`."""
+        return Reply(self.dialect.encode_error(rtn, address=address), code, address)
+
+    def _reply(self, code: int, response: Response, header: int, pack: int | None = None) -> Reply:
+        wire = self._wire(response)
+        frame = self.dialect.encode_answer(code, response, address=header, wire=wire)
+        return Reply(frame, code, header, pack)
+
+    def _wire(self, response: Response) -> Wire:
+        """The firmware's choices: the profile's INFOFLAG, each pack's user-defined count."""
+        if isinstance(response, AnalogValues):
+            default = analog_decoder(self.dialect).user_defined
+            counts = []
+            for model in response.packs:
+                count = self._by_address[model.address or 0].user_defined
+                counts.append(default(model) if count is None else count)
+            return Wire(infoflag=self.profile.infoflag, user_defined=tuple(counts))
+        if isinstance(response, AlarmInfo | SystemParameters):
+            return Wire(infoflag=self.profile.infoflag)
+        return Wire()
+
+    def _all_packs_response(self, name: str) -> Response:
+        t = self.clock()
+        if name == "analog_values":
+            return AnalogValues(
+                all_packs=True, packs=tuple(pack.analog_values(t) for pack in self.packs)
+            )
+        return AlarmInfo(all_packs=True, packs=tuple(pack.alarm_info(t) for pack in self.packs))
+
+    def _pack_response(self, name: str, address: int) -> Response:
+        pack = self.pack(address)
+        identity = pack.identity
+        if name == "analog_values":
+            return AnalogValues(all_packs=False, packs=(pack.analog_values(self.clock()),))
+        if name == "alarm_info":
+            return AlarmInfo(all_packs=False, packs=(pack.alarm_info(self.clock()),))
+        if name == "serial_number":
+            return SerialNumber(address=address, serial_number=identity.serial_number)
+        if name == "software_version":
+            return SoftwareVersion(
+                address=address,
+                version=identity.software_version,
+                manufacturer_version=identity.manufacturer_version,
+            )
+        if name == "charge_discharge_management":
+            return self._management(pack)
+        raise NotImplementedError(name)
+
+    def _stack_response(self, name: str, address: int) -> Response:
+        master = self.master.identity
+        if name == "protocol_version":
+            return ProtocolVersion(version=self.dialect.ver)
+        if name == "pack_count":
+            return PackCount(count=len(self.packs))
+        if name == "manufacturer_info":
+            return ManufacturerInfo(
+                device_name=master.model,
+                software_version=master.manufacturer_version,
+                manufacturer=master.manufacturer,
+            )
+        if name == "software_version":
+            return SoftwareVersion(version=master.software_version)
+        if name == "barcode":
+            return Barcode(barcode=master.barcode, build_date=master.build_date)
+        if name == "system_parameters" and self.profile.system_parameters is not None:
+            return self.profile.system_parameters
+        raise NotImplementedError(name)
+
+    def _management(self, pack: SimulatedPack) -> ChargeDischargeManagement:
+        """0x92: the profile's limits; charging allowed below 100 % SOC, discharging above 0."""
+        limits = self.profile.charge_limits
+        assert limits is not None
+        soc = pack.analog_values(self.clock()).soc
+        soc = 50.0 if soc is None else soc
+        return ChargeDischargeManagement(
+            address=pack.address,
+            charge_voltage_limit=limits.charge_voltage,
+            discharge_voltage_limit=limits.discharge_voltage,
+            charge_current_limit=limits.charge_current,
+            discharge_current_limit=limits.discharge_current,
+            charge_enable=soc < 100,
+            discharge_enable=soc > 0,
+            charge_immediately_1=soc < 10,
+            charge_immediately_2=soc < 5,
+            full_charge_request=False,
+        )
