@@ -29,6 +29,7 @@ from custom_components.pylontech.bms import (
 )
 from custom_components.pylontech.bms.client import PylontechClient
 from custom_components.pylontech.bms.dialects import PACE
+from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.bms.transport import TcpTransport
 from tests import captures
 from tests.bms.gateway import CLOSE, ReplayGateway
@@ -397,3 +398,29 @@ async def test_poll_uses_the_all_packs_answers(gateway: ReplayGateway) -> None:
         assert len(gateway.received) == 2
         with pytest.raises(PylontechTimeoutError):
             await client.poll([2, 3, 4])  # three expected, two in the answer: pack by pack
+
+
+async def test_recovers_when_the_simulator_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway goes away mid-session and comes back on the same port: failed requests
+    say so, and the client is back by itself once it is up (after its backoff)."""
+    monkeypatch.setattr(client_module, "BACKOFF_FIRST", 0.1)
+    simulator = Simulator("pylontech", 2, clock=lambda: 0.0)
+    await simulator.start()
+    port = simulator.port
+    transport = TcpTransport("127.0.0.1", port)
+    async with PylontechClient(transport, DIALECTS[0], timeout=TIMEOUT, gap=0.0) as client:
+        before = await client.poll([2, 3])
+        await simulator.stop()
+        with pytest.raises(PylontechConnectionError):
+            await client.poll([2, 3])
+        restarted = Simulator("pylontech", 2, port=port, clock=lambda: 0.0)
+        async with restarted:
+            for _ in range(20):
+                try:
+                    after = await client.poll([2, 3])
+                    break
+                except PylontechConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                pytest.fail("the client did not come back")
+    assert [p.analog for p in after.packs] == [p.analog for p in before.packs]

@@ -13,6 +13,7 @@ from custom_components.pylontech.bms import (
     PylontechUnknownDialectError,
 )
 from custom_components.pylontech.bms.detect import PackIdentity, detect
+from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.bms.transport import TcpTransport
 from tests import captures
 from tests.bms.gateway import ReplayGateway
@@ -121,3 +122,27 @@ async def test_refused() -> None:
     transport = TcpTransport("127.0.0.1", port)
     with pytest.raises(PylontechConnectionError, match="refused"):
         await detect(transport, request_timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("name", ["pylontech", "pace"])
+@pytest.mark.parametrize("count", [1, 2, 8, 16])
+async def test_simulated_stacks(name: str, count: int) -> None:
+    """Each dialect, 1 to 16 packs: the dialect, every address and the served identities.
+    A Pylontech stack answers the all-packs request; a PACE one is found pack by pack."""
+    async with Simulator(name, count, clock=lambda: 0.0) as simulator:
+        transport = TcpTransport("127.0.0.1", simulator.port)
+        try:
+            found = await detect(transport, request_timeout=TIMEOUT, gap=0.0)
+        finally:
+            await transport.close()
+    first = 2 if name == "pylontech" else 1
+    assert found.dialect == name
+    assert found.addresses == tuple(range(first, first + count))
+    assert found.all_packs == (name == "pylontech")
+    master = simulator.stack.master.identity
+    assert found.master_serial is not None
+    assert found.master_serial in (master.serial_number, master.barcode)
+    if name == "pylontech":
+        assert [p.serial_number for p in found.packs] == [
+            simulator.stack.pack(a).identity.serial_number for a in found.addresses
+        ]
