@@ -106,15 +106,20 @@ class AnalogDecoder:
             all_packs=address is None,
             packs=tuple(
                 [
-                    self._pack(values, extra, address, names(len(values["temperatures"])))
+                    self.pack_values(values, extra, address, names(len(values["temperatures"])))
                     for values, extra in blocks
                 ]
             ),
         )
 
-    def _pack(
+    def pack_values(
         self, values: Values, extra: bytes, address: int | None, names: tuple[str, ...]
     ) -> PackAnalogValues:
+        """One pack's model from the values of its block, with the derived values.
+
+        The one place power, SOC (from the BMS or the capacities) and the cell statistics are
+        derived; the simulator builds the models it serves through it too.
+        """
         voltage = values["voltage"]
         current = values["current"]
         remaining = values["remaining_capacity"]

@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 
 from ..dialects.decoders import AlarmDecoder, AnalogDecoder
 from ..models import (
-    NO_CELL_STATISTICS,
     AlarmLevel,
     Flag,
     PackAlarmInfo,
     PackAnalogValues,
-    SocSource,
-    cell_statistics,
 )
 
 if TYPE_CHECKING:
@@ -64,39 +61,19 @@ def analog_values(
     cycles: int | None,
     extra: bytes = b"",
 ) -> PackAnalogValues:
-    """A pack's 0x42 model; SOC comes from a PACE SOC tail in `extra`, else the capacities."""
-    soc: float | None = None
-    source = SocSource.BMS
-    if analog_decoder(dialect).tail_soc and len(extra) == 1 and extra[0] <= 100:
-        soc = float(extra[0])
-    elif remaining_capacity is not None and full_capacity:
-        soc = round(min(remaining_capacity / full_capacity, 1.0) * 1000) / 10
-        source = SocSource.CAPACITY
-    low, high, average, delta, low_cell, high_cell = (
-        cell_statistics(cell_voltages) or NO_CELL_STATISTICS
-    )
-    return PackAnalogValues(
-        address=address,
-        cell_voltages=cell_voltages,
-        temperatures=temperatures,
-        temperature_names=dialect.names_for_temperatures(len(temperatures)),
-        current=current,
-        voltage=voltage,
-        power=None if voltage is None else round(voltage * current * 1000) / 1000,
-        remaining_capacity=remaining_capacity,
-        full_capacity=full_capacity,
-        design_capacity=design_capacity,
-        cycles=cycles,
-        soc=soc,
-        soc_source=None if soc is None else source,
-        cell_voltage_min=low,
-        cell_voltage_max=high,
-        cell_voltage_average=average,
-        cell_voltage_delta=delta,
-        cell_voltage_min_cell=low_cell,
-        cell_voltage_max_cell=high_cell,
-        extra=extra,
-    )
+    """A pack's 0x42 model with its values derived exactly as a decoder derives them."""
+    values = {
+        "cell_voltages": cell_voltages,
+        "temperatures": temperatures,
+        "current": current,
+        "voltage": voltage,
+        "remaining_capacity": remaining_capacity,
+        "full_capacity": full_capacity,
+        "design_capacity": design_capacity,
+        "cycles": cycles,
+    }
+    names = dialect.names_for_temperatures(len(temperatures))
+    return analog_decoder(dialect).pack_values(values, extra, address, names)
 
 
 def status_bytes(
