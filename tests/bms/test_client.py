@@ -32,7 +32,7 @@ from custom_components.pylontech.bms.dialects import PACE
 from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.bms.transport import TcpTransport
 from tests import captures
-from tests.bms.gateway import CLOSE, ReplayGateway
+from tests.bms.gateway import CLOSE, ReplayGateway, Step
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -424,3 +424,41 @@ async def test_recovers_when_the_simulator_restarts(monkeypatch: pytest.MonkeyPa
             else:
                 pytest.fail("the client did not come back")
     assert [p.analog for p in after.packs] == [p.analog for p in before.packs]
+
+
+async def test_all_packs_survives_a_transient_fault(gateway: ReplayGateway) -> None:
+    """A stack that has answered the all-packs request keeps being asked that way after one
+    lost answer; only the poll that lost it goes pack by pack."""
+    pylontech = DIALECTS[0]
+    all_analog = next(c.raw for c in captures.PYLONTECH if c.id == "pylontech-0x20:25:0x42")
+    _, analog = decode_response(all_analog, 0x42)
+    alarm = next(c for c in captures.PYLONTECH if c.id == "pylontech-0x20:62:0x44")
+    _, one_alarm = decode_response(alarm.frame, 0x44)
+    assert isinstance(analog, AnalogValues)
+    assert isinstance(one_alarm, AlarmInfo)
+    both = AlarmInfo(all_packs=True, packs=(one_alarm.packs[0], one_alarm.packs[0]))
+    all_alarm = pylontech.encode_answer(0x44, both, address=2)
+    requests = {
+        pylontech.encode_request(0x42, address=2, pack=0xFF): all_analog,
+        pylontech.encode_request(0x44, address=2, pack=0xFF): all_alarm,
+        pylontech.encode_request(0x42, address=2, pack=2): _pylontech_answers()[
+            pylontech.encode_request(0x42, address=2, pack=2)
+        ],
+    }
+    gateway.answers = requests
+    transport = TcpTransport("127.0.0.1", gateway.port)
+    async with PylontechClient(transport, pylontech, timeout=TIMEOUT, gap=0.0) as client:
+        await client.poll([2, 3])
+        lose = [True]
+
+        def lose_the_first(request: bytes) -> list[Step]:
+            return [] if lose and lose.pop() else gateway.answer(request)
+
+        gateway.respond = lose_the_first
+        with pytest.raises(PylontechTimeoutError):
+            await client.poll([2, 3])  # the all-packs answer is lost; packs by pack: 3 silent
+        gateway.respond = gateway.answer
+        sent = len(gateway.received)
+        stack = await client.poll([2, 3])
+        assert len(gateway.received) - sent == 2
+        assert [p.analog for p in stack.packs] == list(analog.packs)

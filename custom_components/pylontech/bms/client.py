@@ -180,8 +180,9 @@ class PylontechClient:
         """One bus pass over the stack: the analog values and alarms of every pack.
 
         Where the dialect allows it, asks the master (the first address) for every pack in one
-        frame each, which saves a round trip per pack; a stack that does not answer that is
-        asked pack by pack from then on. A pack that fails gets its error instead of values;
+        frame each, which saves a round trip per pack; a stack that never answers that (or
+        refuses it) is asked pack by pack from then on, one that did answer it falls back for
+        a single poll after a transient fault. A pack that fails gets its error instead of values;
         if no pack answers at all, or the link fails, the error is raised.
         """
         self._last_error = None
@@ -200,8 +201,12 @@ class PylontechClient:
             analog = await self.all_analog_values(address=addresses[0])
             alarm = await self.all_alarm_info(address=addresses[0])
         except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
-            _LOGGER.debug("no all-packs answer (%s); asking pack by pack from now on", err)
-            self._all_packs = False
+            # A stack that never answered it (a US3000C ignores INFO 0xFF, protocol.md 2.1) or
+            # refuses it is asked pack by pack from now on; after a transient fault on a stack
+            # that has answered it, only this poll falls back.
+            if self._all_packs is None or isinstance(err, PylontechResponseError):
+                self._all_packs = False
+            _LOGGER.debug("no all-packs answer (%s); asking pack by pack", err)
             return None
         if not len(analog.packs) == len(alarm.packs) == len(addresses):
             _LOGGER.debug(
@@ -235,8 +240,8 @@ class PylontechClient:
         all_packs = pack == INFO_ALL_PACKS if pack is not None else None
         async with self._lock:
             await self._connect()
-            await self._pace()
             try:
+                await self._pace()
                 await self._send(request)
                 return await self._answer(code, pack, all_packs)
             except PylontechTimeoutError:
