@@ -23,7 +23,6 @@ from pathlib import Path
 import platform
 import sys
 import time
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,25 +37,9 @@ RUN_SECONDS = 0.3
 """Each timed run lasts about this long; the best of `RUNS` runs is reported."""
 
 
-def _import_library_without_home_assistant() -> None:
-    """Make `custom_components.pylontech.bms` importable without Home Assistant.
+from library_path import use_library_without_home_assistant  # noqa: E402
 
-    The integration's `custom_components/pylontech/__init__.py` imports Home Assistant, which
-    `.venv-bench` does not have; the library below it does not need it. Registering the two
-    parent packages as bare namespace modules skips their `__init__` and nothing else.
-    """
-    sys.path.insert(0, str(ROOT))
-    for name, path in (
-        ("custom_components", ROOT / "custom_components"),
-        ("custom_components.pylontech", ROOT / "custom_components" / "pylontech"),
-    ):
-        if name not in sys.modules:
-            module = types.ModuleType(name)
-            module.__path__ = [str(path)]
-            sys.modules[name] = module
-
-
-_import_library_without_home_assistant()
+use_library_without_home_assistant()
 
 try:
     # python-pylontech has no type information; only .venv-bench has it installed.

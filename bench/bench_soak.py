@@ -27,7 +27,6 @@ import re
 import sys
 import time
 import traceback
-import types
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -54,25 +53,9 @@ LANES = 4
 """Stacks soaked at once, each with its own simulator and client: half Pylontech, half PACE."""
 
 
-def _import_library_without_home_assistant() -> None:
-    """Make `custom_components.pylontech.bms` importable without loading Home Assistant.
+from library_path import use_library_without_home_assistant  # noqa: E402
 
-    The integration's `custom_components/pylontech/__init__.py` imports Home Assistant; the
-    library below it does not need it. Registering the two parent packages as bare namespace
-    modules skips their `__init__` and nothing else.
-    """
-    sys.path.insert(0, str(ROOT))
-    for name, path in (
-        ("custom_components", ROOT / "custom_components"),
-        ("custom_components.pylontech", ROOT / "custom_components" / "pylontech"),
-    ):
-        if name not in sys.modules:
-            module = types.ModuleType(name)
-            module.__path__ = [str(path)]
-            sys.modules[name] = module
-
-
-_import_library_without_home_assistant()
+use_library_without_home_assistant()
 
 from custom_components.pylontech.bms import (  # noqa: E402
     AlarmLevel,
