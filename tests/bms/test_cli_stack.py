@@ -10,23 +10,12 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-import pytest
-
-from tests.bms.gateway import ReplayGateway
 from tests.bms.test_detect import pace_answers, pylontech_answers
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from tests.bms.gateway import ReplayGateway
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[ReplayGateway]:
-    gateway = ReplayGateway({})
-    await gateway.start()
-    yield gateway
-    await gateway.stop()
 
 
 async def _run(*args: str) -> tuple[int, str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,9 +17,6 @@ from custom_components.pylontech.bms.transport import TcpTransport
 from tests import captures
 from tests.bms.gateway import ReplayGateway
 from tests.bms.test_client import ANSWERS as PACE_TRACE, _pylontech_answers
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
 
 TIMEOUT = 0.2
 
@@ -39,14 +35,6 @@ def pylontech_answers() -> dict[bytes, bytes]:
     slave = {c.raw: a.raw for c, a in itertools.pairwise(captures.PYLONTECH[57:60])
              if c.direction == "request"}  # fmt: skip
     return {**_pylontech_answers(), **slave}
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[ReplayGateway]:
-    gateway = ReplayGateway({})
-    await gateway.start()
-    yield gateway
-    await gateway.stop()
 
 
 async def _detect(gateway: ReplayGateway):  # type: ignore[no-untyped-def]
