@@ -33,6 +33,7 @@ from custom_components.pylontech.bms import (
     PackCount,
     PylontechChecksumError,
     PylontechConnectionError,
+    PylontechGatewayBusyError,
     PylontechResponseError,
     PylontechTimeoutError,
     PylontechUnknownDialectError,
@@ -562,7 +563,7 @@ async def test_one_client_gateway() -> None:
         async with _client(simulator) as first:
             await first.analog_values(2)
             async with _client(simulator) as second:
-                with pytest.raises(PylontechConnectionError):
+                with pytest.raises(PylontechGatewayBusyError, match="another client"):
                     await second.analog_values(2)
             assert (await first.analog_values(2)).packs[0].address == 2
             assert (simulator.connections, simulator.refused) == (1, 1)

@@ -21,6 +21,7 @@ import pytest
 from custom_components.pylontech.bms import transport as transport_module
 from custom_components.pylontech.bms.exceptions import (
     PylontechConnectionError,
+    PylontechGatewayBusyError,
     PylontechTimeoutError,
 )
 from custom_components.pylontech.bms.transport import (
@@ -218,14 +219,33 @@ async def test_tcp_peer_close_is_a_connection_error(tcp: TcpTransport, gateway: 
 
 
 async def test_tcp_reset_is_a_connection_error(tcp: TcpTransport, gateway: Gateway) -> None:
-    """A gateway that resets the link: ours, with the cause."""
+    """A gateway that resets the link after talking: ours, with the cause."""
     await tcp.open()
     _, writer = await gateway.peer()
+    writer.write(b"~")
+    assert await _read_exactly(tcp, 1) == b"~"
     _reset(writer)
     with pytest.raises(PylontechConnectionError, match="broke") as caught:
         async with asyncio.timeout(1):
             await tcp.read()
     assert isinstance(caught.value.__cause__, ConnectionResetError)
+    assert not tcp.is_open
+
+
+@pytest.mark.parametrize("hang_up", ["close", "reset"])
+async def test_tcp_silent_close_is_a_busy_gateway(
+    tcp: TcpTransport, gateway: Gateway, hang_up: str
+) -> None:
+    """A gateway limited to one client accepts a second and hangs up without a byte."""
+    await tcp.open()
+    _, writer = await gateway.peer()
+    if hang_up == "close":
+        writer.close()
+    else:
+        _reset(writer)
+    with pytest.raises(PylontechGatewayBusyError, match="another client"):
+        async with asyncio.timeout(1):
+            await tcp.read()
     assert not tcp.is_open
 
 
@@ -438,6 +458,8 @@ async def test_write_waiting_on_a_broken_link_raises(tcp: TcpTransport, gateway:
     """A gateway that resets the link while write() waits: ours, not a hang."""
     await tcp.open()
     _, writer = await gateway.peer()
+    writer.write(b"~")  # a link that has answered: not a busy gateway
+    assert await _read_exactly(tcp, 1) == b"~"
     writing = asyncio.create_task(tcp.write(b"x" * (16 * 1024 * 1024)))
     await asyncio.sleep(0.1)
     assert not writing.done()

@@ -119,13 +119,13 @@ async def _survey(client: PylontechClient, dialect: Dialect, max_packs: int) -> 
             except PylontechError:
                 break
             addresses.append(address)
-    packs = [await _identity(client, dialect, address) for address in addresses]
+    packs = [await identify(client, dialect, address) for address in addresses]
     return Detection(
         dialect=dialect.name, addresses=tuple(addresses), all_packs=all_packs, packs=tuple(packs)
     )
 
 
-async def _identity(client: PylontechClient, dialect: Dialect, address: int) -> PackIdentity:
+async def identify(client: PylontechClient, dialect: Dialect, address: int) -> PackIdentity:
     """Serial number, model and firmware where the dialect has them for this pack.
 
     Masters answer some identity commands for every address with their own identity

@@ -19,6 +19,14 @@ class PylontechTimeoutError(PylontechConnectionError):
     """No complete answer arrived in time."""
 
 
+class PylontechGatewayBusyError(PylontechConnectionError):
+    """The gateway accepted the connection and closed it before sending anything.
+
+    Transparent serial gateways limited to one TCP client do this while another client (an
+    inverter monitor, a second integration) holds the serial port (protocol.md 6.4).
+    """
+
+
 class PylontechProtocolError(PylontechError):
     """Bytes arrived that are not a valid frame, or a frame that does not fit its layout."""
 

@@ -22,7 +22,11 @@ from typing import Final, Protocol
 
 import serialx
 
-from .exceptions import PylontechConnectionError, PylontechTimeoutError
+from .exceptions import (
+    PylontechConnectionError,
+    PylontechGatewayBusyError,
+    PylontechTimeoutError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -160,15 +164,25 @@ class _Receiver(asyncio.Protocol):
             self.transport.resume_reading()
         return data
 
-    def check(self, description: str, *, reading: bool) -> None:
-        """Raise ours if the link has ended (for a reader: and nothing is left to read)."""
+    def check(self, description: str, *, reading: bool, busy_if_silent: bool = False) -> None:
+        """Raise ours if the link has ended (for a reader: and nothing is left to read).
+
+        With `busy_if_silent`, a peer that closes or resets a link on which it never sent a byte
+        is reported as a busy gateway (closing a socket with unread input sends a reset).
+        """
         if not self.ended or (reading and self.buffer):
             return
+        if self.closed_here:
+            raise PylontechConnectionError(f"{description} was closed")
+        if busy_if_silent and self.last_received is None:
+            msg = (
+                f"{description} closed the connection before sending anything; "
+                "is another client connected to the gateway?"
+            )
+            raise PylontechGatewayBusyError(msg) from self.error
         if self.error is not None:
             msg = f"link to {description} broke: {self.error}"
             raise PylontechConnectionError(msg) from self.error
-        if self.closed_here:
-            raise PylontechConnectionError(f"{description} was closed")
         raise PylontechConnectionError(f"{description} closed the connection")
 
 
@@ -176,6 +190,8 @@ class _LoopTransport:
     """What both transports share: everything but how the link is opened."""
 
     description: str
+    busy_if_silent = False
+    """Whether a link the peer ends without sending a byte means another client holds it."""
 
     def __init__(self, *, connect_timeout: float, idle_timeout: float | None) -> None:
         self.connect_timeout = connect_timeout
@@ -257,7 +273,7 @@ class _LoopTransport:
     async def write(self, data: bytes) -> None:
         """Send bytes; waits only while the link's send buffer is full."""
         receiver = self._link()
-        receiver.check(self.description, reading=False)
+        receiver.check(self.description, reading=False, busy_if_silent=self.busy_if_silent)
         transport = receiver.transport
         assert transport is not None
         try:
@@ -267,7 +283,7 @@ class _LoopTransport:
         except (OSError, serialx.SerialException) as err:
             raise PylontechConnectionError(f"cannot write to {self.description}: {err}") from err
         await receiver.drain()
-        receiver.check(self.description, reading=False)
+        receiver.check(self.description, reading=False, busy_if_silent=self.busy_if_silent)
 
     async def read(self) -> bytes:
         """Wait for at least one byte and return what has arrived, up to `READ_SIZE` bytes.
@@ -277,7 +293,7 @@ class _LoopTransport:
         """
         receiver = self._link()
         while not receiver.buffer:
-            receiver.check(self.description, reading=True)
+            receiver.check(self.description, reading=True, busy_if_silent=self.busy_if_silent)
             await receiver.wait_for_data()
         return receiver.take(READ_SIZE)
 
@@ -309,6 +325,8 @@ class TcpTransport(_LoopTransport):
     within about 25 s instead of hanging; `stale` additionally flags a link that has been silent
     for longer than `idle_timeout`, which the client reopens before its next request.
     """
+
+    busy_if_silent = True  # gateways limited to one client accept a second and close it at once
 
     def __init__(
         self,
