@@ -80,15 +80,19 @@ async def test_pylontech_stack(gateway: ReplayGateway) -> None:
 
 async def test_nothing_answers(gateway: ReplayGateway) -> None:
     """Silence: a clear error naming what was tried."""
-    with pytest.raises(PylontechDetectionError, match=r"nothing answered on tcp://127\.0\.0\.1"):
+    with pytest.raises(
+        PylontechDetectionError, match=r"nothing answered on tcp://127\.0\.0\.1"
+    ) as info:
         await _detect(gateway)
+    assert info.value.raw == b""
 
 
 async def test_not_a_bms(gateway: ReplayGateway) -> None:
     """Something answers, but not in this protocol: the error shows what came back."""
     gateway.respond = lambda request: [b"Welcome to the console\r\n"]
-    with pytest.raises(PylontechDetectionError, match="not as a BMS: b'Welcome"):
+    with pytest.raises(PylontechDetectionError, match="not as a BMS: b'Welcome") as info:
         await _detect(gateway)
+    assert info.value.raw.startswith(b"Welcome")
 
 
 async def test_unknown_dialect(gateway: ReplayGateway) -> None:

@@ -66,6 +66,8 @@ class RawFrame:
     at: float
     """Wall-clock time (time.time())."""
     data: bytes
+    command: int
+    """The command sent, or the command in flight when the frame arrived."""
 
 
 class PylontechClient:
@@ -242,7 +244,7 @@ class PylontechClient:
             await self._connect()
             try:
                 await self._pace()
-                await self._send(request)
+                await self._send(request, code)
                 return await self._answer(code, pack, all_packs)
             except PylontechTimeoutError:
                 self._after_timeout()
@@ -319,8 +321,8 @@ class PylontechClient:
         if dropped:
             _LOGGER.debug("dropped %d late bytes before the next request", dropped)
 
-    async def _send(self, request: bytes) -> None:
-        self._record("tx", request)
+    async def _send(self, request: bytes, code: int) -> None:
+        self._record("tx", request, code)
         await self.transport.write(request)
 
     async def _answer(self, code: int, pack: int | None, all_packs: bool | None) -> Response:
@@ -331,11 +333,11 @@ class PylontechClient:
                 while True:
                     for item in self._decoder.feed(await self.transport.read()):
                         if isinstance(item, PylontechProtocolError):
-                            self._record("rx", item.raw)
+                            self._record("rx", item.raw, code)
                             _LOGGER.debug("bad frame: %s", item)
                             problem = item
                             continue
-                        self._record("rx", item.raw)
+                        self._record("rx", item.raw, code)
                         response = self._match(item, code, pack, all_packs)
                         if response is not None:
                             self._timeouts_in_a_row = 0
@@ -388,8 +390,8 @@ class PylontechClient:
         self._backoff = min(max(self._backoff * 2, BACKOFF_FIRST), BACKOFF_MAX)
         self._next_attempt = time.monotonic() + self._backoff
 
-    def _record(self, direction: Literal["tx", "rx"], data: bytes) -> None:
-        self._history.append(RawFrame(direction, time.time(), data))
+    def _record(self, direction: Literal["tx", "rx"], data: bytes, command: int) -> None:
+        self._history.append(RawFrame(direction, time.time(), data, command))
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s %r", direction, data)
 

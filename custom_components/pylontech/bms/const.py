@@ -61,3 +61,6 @@ DEFAULT_RESPONSE_CODES: Final = frozenset(range(0x0A)) | {0x90, 0x91} | frozense
 RESPONSE_CODES_BY_VER: Final[dict[int, frozenset[int]]] = {
     VER_PACE: frozenset(range(0x0A)),
 }
+
+IDENTIFYING_COMMANDS: Final = frozenset({0x93, 0xC2})
+"""Commands whose answers carry a serial number or barcode (redacted from diagnostics)."""

@@ -168,6 +168,6 @@ def _nothing_usable(transport: Transport, seen: list[bytes], garbage: bytes) -> 
     if seen or garbage:
         sample = seen[0] if seen else garbage
         msg = f"something answers on {transport.description} but not as a BMS: {sample!r}"
-        return PylontechDetectionError(msg)
+        return PylontechDetectionError(msg, sample)
     msg = f"nothing answered on {transport.description} (tried {tried})"
     return PylontechDetectionError(msg)

@@ -70,11 +70,11 @@ class PylontechUnsupportedCommandError(PylontechError):
 class PylontechDetectionError(PylontechError):
     """No BMS, or no BMS of a known dialect, could be found."""
 
+    def __init__(self, message: str, raw: bytes = b"") -> None:
+        """Keep what came back instead of an answer (empty when nothing did)."""
+        super().__init__(message)
+        self.raw = raw
+
 
 class PylontechUnknownDialectError(PylontechDetectionError):
     """A dialect name, or the VER/CID1 of a frame, that no known dialect has."""
-
-    def __init__(self, message: str, raw: bytes = b"") -> None:
-        """Keep the frame that could not be placed, for the user's bug report."""
-        super().__init__(message)
-        self.raw = raw

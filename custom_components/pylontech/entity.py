@@ -1,0 +1,107 @@
+"""Base entities: unique ids, devices (a stack and one per pack), availability per pack.
+
+An entity writes its state only when what it shows has changed: a 16-pack stack has about a
+thousand entities, and most values stay the same from one poll to the next.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import CONF_NAME
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import PylontechCoordinator
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.entity import EntityDescription
+
+    from .bms.models import PackData
+
+
+def stack_identifier(coordinator: PylontechCoordinator) -> tuple[str, str]:
+    """The device-registry identifier of the stack device."""
+    return (DOMAIN, coordinator.config_entry.entry_id)
+
+
+def pack_identifier(coordinator: PylontechCoordinator, address: int) -> tuple[str, str]:
+    """The device-registry identifier of a pack's device."""
+    return (DOMAIN, f"{coordinator.config_entry.entry_id}_{address}")
+
+
+class PylontechEntity(CoordinatorEntity[PylontechCoordinator]):
+    """An entity of one stack; subclasses say what they show in `_shown`."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: PylontechCoordinator, description: EntityDescription) -> None:
+        """Describe the entity and take the state it shows from the last refresh."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._shown: tuple[Any, ...] = self._current()
+
+    def _current(self) -> tuple[Any, ...]:
+        """Everything the state shows, availability first; compared to skip needless writes."""
+        raise NotImplementedError
+
+    @property
+    def available(self) -> bool:
+        """Whether the last refresh gave this entity a value."""
+        return bool(self._shown[0])
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        shown = self._current()
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
+
+
+class PylontechStackEntity(PylontechEntity):
+    """An entity of the stack device."""
+
+    def __init__(self, coordinator: PylontechCoordinator, description: EntityDescription) -> None:
+        """Attach the entity to the stack device."""
+        entry = coordinator.config_entry
+        master = coordinator.identities.get(coordinator.addresses[0])
+        self._attr_unique_id = f"{entry.entry_id}_stack_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={stack_identifier(coordinator)},
+            name=entry.data[CONF_NAME],
+            manufacturer=master.manufacturer if master else None,
+            model=(master and master.model) or coordinator.dialect.title,
+            serial_number=master.serial_number if master else None,
+        )
+        super().__init__(coordinator, description)
+
+
+class PylontechPackEntity(PylontechEntity):
+    """An entity of one pack's device; unavailable while that pack does not answer."""
+
+    def __init__(
+        self, coordinator: PylontechCoordinator, description: EntityDescription, address: int
+    ) -> None:
+        """Attach the entity to the device of the pack at `address`."""
+        self.address = address
+        entry = coordinator.config_entry
+        identity = coordinator.identities.get(address)
+        master = coordinator.identities.get(coordinator.addresses[0])
+        self._attr_unique_id = f"{entry.entry_id}_{address}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={pack_identifier(coordinator, address)},
+            name=f"{entry.data[CONF_NAME]} Pack {coordinator.pack_number(address)}",
+            manufacturer=(identity and identity.manufacturer) or (master and master.manufacturer),
+            model=identity.model if identity else None,
+            serial_number=identity.serial_number if identity else None,
+            sw_version=identity.software_version if identity else None,
+            via_device=stack_identifier(coordinator),
+        )
+        super().__init__(coordinator, description)
+
+    @property
+    def pack(self) -> PackData | None:
+        """This pack's data from the last refresh, if the refresh had it."""
+        return self.coordinator.data.packs.get(self.address)

@@ -1,0 +1,84 @@
+"""Whole-stack values from one poll: totals, capacity-weighted SOC and the extreme cells.
+
+A total over some packs is a wrong total, so every value here is None unless every pack of the
+stack answered this poll with the values it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .bms.models import PackAnalogValues, StackData
+
+
+@dataclass(frozen=True, slots=True)
+class ExtremeCell:
+    """A cell voltage and where it is: the pack's number in the stack (from 1) and the cell's."""
+
+    voltage: float
+    pack: int
+    cell: int
+
+
+@dataclass(frozen=True, slots=True)
+class StackSummary:
+    """Values of the stack as a whole; None where a pack is missing or lacks the value."""
+
+    power: float | None = None
+    current: float | None = None
+    voltage: float | None = None
+    soc: float | None = None
+    remaining_capacity: float | None = None
+    full_capacity: float | None = None
+    cell_voltage_min: ExtremeCell | None = None
+    cell_voltage_max: ExtremeCell | None = None
+
+
+def _total(packs: list[PackAnalogValues], key: str) -> float | None:
+    values = [getattr(pack, key) for pack in packs]
+    if None in values:
+        return None
+    return round(sum(values), 3)
+
+
+def _voltage(cell: ExtremeCell) -> float:
+    return cell.voltage
+
+
+def summarize(stack: StackData, first_address: int) -> StackSummary:
+    """Sum, average and compare the packs of one poll."""
+    packs = [pack.analog for pack in stack.packs]
+    if not packs or None in packs:
+        return StackSummary()
+    analog: list[PackAnalogValues] = packs  # type: ignore[assignment]
+    full = _total(analog, "full_capacity")
+    soc = None
+    if full and all(pack.soc is not None for pack in analog):
+        weighted = sum(pack.soc * pack.full_capacity for pack in analog)  # type: ignore[operator]
+        soc = round(weighted / full, 1)
+    voltages = [pack.voltage for pack in analog]
+    low = high = None
+    if all(pack.cell_voltage_min is not None for pack in analog):
+        numbers = [pack.address - first_address + 1 for pack in stack.packs]
+        lows = [
+            ExtremeCell(p.cell_voltage_min, n, p.cell_voltage_min_cell)  # type: ignore[arg-type]
+            for p, n in zip(analog, numbers, strict=True)
+        ]
+        highs = [
+            ExtremeCell(p.cell_voltage_max, n, p.cell_voltage_max_cell)  # type: ignore[arg-type]
+            for p, n in zip(analog, numbers, strict=True)
+        ]
+        low = min(lows, key=_voltage)
+        high = max(highs, key=_voltage)
+    return StackSummary(
+        power=_total(analog, "power"),
+        current=_total(analog, "current"),
+        voltage=None if None in voltages else round(sum(voltages) / len(voltages), 3),  # type: ignore[arg-type]
+        soc=soc,
+        remaining_capacity=_total(analog, "remaining_capacity"),
+        full_capacity=full,
+        cell_voltage_min=low,
+        cell_voltage_max=high,
+    )
