@@ -93,7 +93,8 @@ class PylontechPackEntity(PylontechEntity):
         self._attr_device_info = DeviceInfo(
             identifiers={pack_identifier(coordinator, address)},
             name=f"{entry.data[CONF_NAME]} Pack {coordinator.pack_number(address)}",
-            manufacturer=(identity and identity.manufacturer) or (master and master.manufacturer),
+            manufacturer=(identity.manufacturer if identity else None)
+            or (master.manufacturer if master else None),
             model=identity.model if identity else None,
             serial_number=identity.serial_number if identity else None,
             sw_version=identity.software_version if identity else None,

@@ -36,11 +36,10 @@ class StackSummary:
     cell_voltage_max: ExtremeCell | None = None
 
 
-def _total(packs: list[PackAnalogValues], key: str) -> float | None:
-    values = [getattr(pack, key) for pack in packs]
+def _total(values: list[float | None]) -> float | None:
     if None in values:
         return None
-    return round(sum(values), 3)
+    return round(sum(values), 3)  # type: ignore[arg-type]  # no None left
 
 
 def _voltage(cell: ExtremeCell) -> float:
@@ -53,11 +52,15 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
     if not packs or None in packs:
         return StackSummary()
     analog: list[PackAnalogValues] = packs  # type: ignore[assignment]
-    full = _total(analog, "full_capacity")
+    full = _total([pack.full_capacity for pack in analog])
     soc = None
-    if full and all(pack.soc is not None for pack in analog):
-        weighted = sum(pack.soc * pack.full_capacity for pack in analog)  # type: ignore[operator]
-        soc = round(weighted / full, 1)
+    weighted = [
+        pack.soc * pack.full_capacity
+        for pack in analog
+        if pack.soc is not None and pack.full_capacity is not None
+    ]
+    if full and len(weighted) == len(analog):
+        soc = round(sum(weighted) / full, 1)
     voltages = [pack.voltage for pack in analog]
     low = high = None
     if all(pack.cell_voltage_min is not None for pack in analog):
@@ -73,11 +76,11 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
         low = min(lows, key=_voltage)
         high = max(highs, key=_voltage)
     return StackSummary(
-        power=_total(analog, "power"),
-        current=_total(analog, "current"),
+        power=_total([pack.power for pack in analog]),
+        current=_total([pack.current for pack in analog]),
         voltage=None if None in voltages else round(sum(voltages) / len(voltages), 3),  # type: ignore[arg-type]
         soc=soc,
-        remaining_capacity=_total(analog, "remaining_capacity"),
+        remaining_capacity=_total([pack.remaining_capacity for pack in analog]),
         full_capacity=full,
         cell_voltage_min=low,
         cell_voltage_max=high,
