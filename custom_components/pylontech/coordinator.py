@@ -62,6 +62,8 @@ class PylontechData:
     stack: StackData
     packs: dict[int, PackData] = field(default_factory=dict)
     summary: StackSummary = field(default_factory=StackSummary)
+    energy: tuple[tuple[int, float, float], ...] = ()
+    """(pack, charged kWh, discharged kWh) so far: a refresh that counted energy differs."""
 
 
 def update_failed(err: PylontechError) -> UpdateFailed:
@@ -100,6 +102,8 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
             update_interval=DEFAULT_SCAN_INTERVAL,
+            # A poll equal to the last one (a stack at rest) updates no entity at all.
+            always_update=False,
         )
         self.client = client
         self.dialect = client.dialect
@@ -169,7 +173,10 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
             if pack.analog.power is not None:
                 self.energy.add(address, pack.analog.power, now)
         return PylontechData(
-            stack=stack, packs=packs, summary=summarize(stack, self.dialect.first_address)
+            stack=stack,
+            packs=packs,
+            summary=summarize(stack, self.dialect.first_address),
+            energy=tuple((a, t.charged, t.discharged) for a, t in self.energy.totals.items()),
         )
 
     async def _look_for_new_pack(self) -> None:

@@ -439,7 +439,7 @@ class PackEnergySensor(PylontechPackEntity, _EnergySensor):
         available = (
             self.coordinator.last_update_success and pack is not None and pack.analog is not None
         )
-        return (available, self._counted())
+        return (available, self.native_value)
 
 
 class StackEnergySensor(PylontechStackEntity, _EnergySensor):
@@ -453,4 +453,4 @@ class StackEnergySensor(PylontechStackEntity, _EnergySensor):
         available = (
             self.coordinator.last_update_success and self.coordinator.data.summary.power is not None
         )
-        return (available, self._counted())
+        return (available, self.native_value)
