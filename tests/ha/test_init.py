@@ -37,6 +37,7 @@ def test_manifest_keys() -> None:
     assert required <= set(keys)
     assert MANIFEST["domain"] == DOMAIN
     assert MANIFEST["iot_class"] == "local_polling"
+    assert MANIFEST["config_flow"] is True  # added from the UI only
     assert MANIFEST["loggers"] == ["custom_components.pylontech"]
 
 
