@@ -60,6 +60,13 @@ def _rarely_useful(flag: Flag) -> bool:
     )
 
 
+def _cell_number(key: str) -> int:
+    """N of a per-cell flag "cell_N_voltage_error", else 0."""
+    if key.startswith("cell_") and key.endswith("_voltage_error"):
+        return int(key.split("_")[1])
+    return 0
+
+
 def _flag(index: int, flag: Flag) -> PackBinarySensorDescription:
     key = flag.key
 
@@ -106,7 +113,12 @@ def descriptions_for(alarm: PackAlarmInfo) -> list[PackBinarySensorDescription]:
         for category in (FlagCategory.WARNING, FlagCategory.PROTECTION, FlagCategory.FAULT)
         if category in categories
     ]
-    found += (_flag(index, flag) for index, flag in enumerate(alarm.flags))
+    cells = len(alarm.cell_states)
+    found += (
+        _flag(index, flag)
+        for index, flag in enumerate(alarm.flags)
+        if _cell_number(flag.key) <= cells
+    )
     if alarm.balancing_cells is not None:
         found.append(BALANCING)
     return found

@@ -14,9 +14,21 @@ from .const import CONF_DEVICE
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
+    from .bms.client import RawFrame
     from .coordinator import PylontechConfigEntry
 
 TO_REDACT = {CONF_HOST, CONF_DEVICE, "serial_number", "barcode", "unique_id"}
+
+
+def _harmless(frame: RawFrame) -> bool:
+    """Whether a frame can be shown: ours, or an answer that carries no serial number.
+
+    A received frame that answered nothing in flight (late, damaged) may be a serial number
+    answer that arrived after its timeout, so it is redacted too.
+    """
+    if frame.direction == "tx":
+        return True
+    return frame.command is not None and frame.command not in IDENTIFYING_COMMANDS
 
 
 async def async_get_config_entry_diagnostics(
@@ -47,10 +59,10 @@ async def async_get_config_entry_diagnostics(
                 {
                     "direction": frame.direction,
                     "at": frame.at,
-                    "command": f"0x{frame.command:02X}",
-                    "data": REDACTED
-                    if frame.command in IDENTIFYING_COMMANDS and frame.direction == "rx"
-                    else frame.data.decode("ascii", "backslashreplace"),
+                    "command": None if frame.command is None else f"0x{frame.command:02X}",
+                    "data": frame.data.decode("ascii", "backslashreplace")
+                    if _harmless(frame)
+                    else REDACTED,
                 }
                 for frame in client.raw_frames
             ],

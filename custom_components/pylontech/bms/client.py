@@ -66,8 +66,9 @@ class RawFrame:
     at: float
     """Wall-clock time (time.time())."""
     data: bytes
-    command: int
-    """The command sent, or the command in flight when the frame arrived."""
+    command: int | None
+    """The command sent, or the one a received frame answers; None for a received frame that
+    answers nothing in flight (late, another pack's, damaged): its content is unknown."""
 
 
 class PylontechClient:
@@ -333,12 +334,12 @@ class PylontechClient:
                 while True:
                     for item in self._decoder.feed(await self.transport.read()):
                         if isinstance(item, PylontechProtocolError):
-                            self._record("rx", item.raw, code)
+                            self._record("rx", item.raw, None)
                             _LOGGER.debug("bad frame: %s", item)
                             problem = item
                             continue
-                        self._record("rx", item.raw, code)
                         response = self._match(item, code, pack, all_packs)
+                        self._record("rx", item.raw, None if response is None else code)
                         if response is not None:
                             self._timeouts_in_a_row = 0
                             return response
@@ -390,7 +391,7 @@ class PylontechClient:
         self._backoff = min(max(self._backoff * 2, BACKOFF_FIRST), BACKOFF_MAX)
         self._next_attempt = time.monotonic() + self._backoff
 
-    def _record(self, direction: Literal["tx", "rx"], data: bytes, command: int) -> None:
+    def _record(self, direction: Literal["tx", "rx"], data: bytes, command: int | None) -> None:
         self._history.append(RawFrame(direction, time.time(), data, command))
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s %r", direction, data)
