@@ -101,6 +101,8 @@ def _connection(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
         }
         return data, {} if device else {CONF_DEVICE: "invalid_device"}
     host = user_input[CONF_HOST].strip()
+    if host.startswith("[") and host.endswith("]"):  # an IPv6 address as URLs write it
+        host = host[1:-1]
     port = user_input[CONF_PORT]
     errors = {}
     if not _valid_host(host):
@@ -112,7 +114,7 @@ def _connection(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
 
 def _valid_host(host: str) -> bool:
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(host)
     except ValueError:
         return bool(HOSTNAME.match(host))
     return True
@@ -126,7 +128,8 @@ def _connection_id(data: dict[str, Any]) -> str:
 
 
 def _reply(raw: bytes) -> str:
-    return raw[:80].decode("ascii", "backslashreplace")
+    """The start of what came back, on one line, control characters escaped."""
+    return repr(raw[:80])[2:-1]
 
 
 async def _find_stack(data: dict[str, Any]) -> tuple[Detection | None, str, dict[str, str]]:
@@ -295,7 +298,12 @@ def _found(detection: Detection) -> dict[str, str]:
     first = get_dialect(detection.dialect).first_address
     lines = []
     for pack in detection.packs:
-        details = [text for text in (pack.model, pack.serial_number, pack.software_version) if text]
+        # PACE reports one version text as both model and firmware: show it once.
+        details = list(
+            dict.fromkeys(
+                text for text in (pack.model, pack.serial_number, pack.software_version) if text
+            )
+        )
         suffix = f": {', '.join(details)}" if details else ""
         lines.append(f"- Pack {pack.address - first + 1} (address {pack.address}){suffix}")
     return {

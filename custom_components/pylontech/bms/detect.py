@@ -78,6 +78,9 @@ async def detect(
     """
     seen: list[bytes] = []
     garbage = b""
+    # Open the link first: a connect that times out is an unreachable gateway, not a dialect that
+    # stays silent, and reaches the caller as such.
+    await transport.open()
     for dialect in DIALECTS:
         client = PylontechClient(transport, dialect, timeout=request_timeout, gap=gap)
         try:
