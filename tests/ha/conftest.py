@@ -6,11 +6,11 @@ Every stack in these tests is the library's simulator on a loopback port; its cl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.const import (
@@ -25,7 +25,10 @@ from custom_components.pylontech.const import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from homeassistant.core import HomeAssistant
+    from syrupy.assertion import SnapshotAssertion
 
 SIMULATION_TIME = 1000.0
 FAST_OPTIONS = {CONF_SCAN_INTERVAL: 30, CONF_GAP: 0.0, CONF_TIMEOUT: 0.3}
@@ -57,6 +60,12 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in `snapshots/`, as HA's own fixture would (syrupy's shadows it here)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
 def simulator_for(dialect: str, packs: int, clock: Clock, **kwargs: object) -> Simulator:
     """A simulator of `packs` packs with a still clock and a fixed seed."""
     return Simulator(dialect, packs, clock=clock, seed=7, **kwargs)  # type: ignore[arg-type]
@@ -76,7 +85,15 @@ async def pylontech(clock: Clock) -> AsyncIterator[Simulator]:
         yield simulator
 
 
-def entry_for(simulator: Simulator, *, title: str = "Battery", **options: object) -> MockConfigEntry:
+@pytest.fixture(params=["pylontech", "pace"])
+def simulator(request: pytest.FixtureRequest) -> Simulator:
+    """The 2-pack stack of each dialect (the `pylontech` or `pace` fixture)."""
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+def entry_for(
+    simulator: Simulator, *, title: str = "Battery", **options: object
+) -> MockConfigEntry:
     """A config entry as the config flow makes it for `simulator`."""
     dialect = simulator.stack.dialect
     return MockConfigEntry(
@@ -95,10 +112,18 @@ def entry_for(simulator: Simulator, *, title: str = "Battery", **options: object
     )
 
 
-async def add_entry(hass: HomeAssistant, simulator: Simulator, **options: object) -> MockConfigEntry:
+async def add_entry(
+    hass: HomeAssistant, simulator: Simulator, **options: object
+) -> MockConfigEntry:
     """Add and set up an entry for `simulator`."""
     entry = entry_for(simulator, **options)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """One poll of the stack, and the state writes it causes."""
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.helpers import entity_registry as er
-import pytest
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 from custom_components.pylontech.binary_sensor import descriptions_for
 from custom_components.pylontech.bms.models import AlarmLevel, FlagCategory
 from custom_components.pylontech.bms.simulator.values import alarm_info, status_bytes
 
-from .conftest import Clock, add_entry, simulator_for
+from .conftest import Clock, add_entry, refresh, simulator_for
 from .snapshot_helpers import entity_id_for, platform_projection, served, shown
 
 if TYPE_CHECKING:
@@ -28,24 +26,6 @@ if TYPE_CHECKING:
 SUMMARIES = (FlagCategory.WARNING, FlagCategory.PROTECTION, FlagCategory.FAULT)
 # A fault each dialect reports, to inject.
 FAULT = {"pylontech": "cell_3_voltage_error", "pace": "cell_fault"}
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in `snapshots/`, as HA's own fixture would (syrupy's shadows it here)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture(params=["pylontech", "pace"])
-def simulator(request: pytest.FixtureRequest) -> Simulator:
-    """The 2-pack stack of each dialect (the `pylontech` or `pace` fixture)."""
-    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
-
-
-async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """One poll of the stack, and the state writes it causes."""
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
 
 
 def on_off(value: bool) -> str:

@@ -6,11 +6,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import REDACTED
-import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 from custom_components.pylontech.bms.const import IDENTIFYING_COMMANDS
 
@@ -25,18 +23,6 @@ if TYPE_CHECKING:
     from custom_components.pylontech.bms.simulator import Simulator
 
     from .conftest import Clock
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in `snapshots/`, as HA's own fixture would (syrupy's shadows it here)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture(params=["pylontech", "pace"])
-def simulator(request: pytest.FixtureRequest) -> Simulator:
-    """The 2-pack stack of each dialect (the `pylontech` or `pace` fixture)."""
-    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
 
 
 def identity_strings(simulator: Simulator) -> set[str]:

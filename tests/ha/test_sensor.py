@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 from custom_components.pylontech.bms.models import PackData, StackData
 from custom_components.pylontech.bms.simulator import SimulatedStack
@@ -17,7 +16,7 @@ from custom_components.pylontech.const import DOMAIN
 from custom_components.pylontech.sensor import _battery_state
 from custom_components.pylontech.stack import StackSummary, summarize
 
-from .conftest import Clock, add_entry, simulator_for
+from .conftest import Clock, add_entry, refresh, simulator_for
 from .snapshot_helpers import (
     battery_state,
     device_projection,
@@ -36,27 +35,8 @@ if TYPE_CHECKING:
     from custom_components.pylontech.bms.models import PackAnalogValues
     from custom_components.pylontech.bms.simulator import Simulator
 
-DIALECTS = ["pylontech", "pace"]
 FAST_FAILURE = {"timeout": 0.1}
 """Requests that go unanswered give up quickly (the loopback answers in a millisecond)."""
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in `snapshots/`, as HA's own fixture would (syrupy's shadows it here)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture(params=DIALECTS)
-def simulator(request: pytest.FixtureRequest) -> Simulator:
-    """The 2-pack stack of each dialect (the `pylontech` or `pace` fixture)."""
-    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
-
-
-async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """One poll of the stack, and the state writes it causes."""
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
 
 
 def assert_pack_shows(
