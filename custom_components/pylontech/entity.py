@@ -74,6 +74,7 @@ class PylontechStackEntity(PylontechEntity):
             manufacturer=master.manufacturer if master else None,
             model=(master and master.model) or coordinator.dialect.title,
             serial_number=master.serial_number if master else None,
+            sw_version=master.software_version if master else None,
         )
         super().__init__(coordinator, description)
 
