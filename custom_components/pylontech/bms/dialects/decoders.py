@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import PylontechDecodeError
@@ -176,6 +176,20 @@ class AlarmDecoder:
     charge_mosfet: tuple[str, int] | None = None
     discharge_mosfet: tuple[str, int] | None = None
     max_tail: int = 0
+    _flag_table: tuple[tuple[str, int, tuple[Flag, Flag]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    """Per named bit: its byte, its bit, and its flag when clear and when set. Flags are
+    immutable, so every decode shares these: nothing to build, and equal polls compare fast."""
+
+    def __post_init__(self) -> None:
+        """Build both flags of each named bit once."""
+        table = tuple(
+            (byte, bit, (Flag(key=key, category=category, active=False),
+                         Flag(key=key, category=category, active=True)))
+            for byte, bit, key, category in self.flags
+        )  # fmt: skip
+        object.__setattr__(self, "_flag_table", table)
 
     def encode(self, response: Response, wire: Wire) -> bytes:
         """INFOFLAG, the address or pack count, then each pack's states and status bytes."""
@@ -230,10 +244,7 @@ class AlarmDecoder:
             charge_current_state=level(values["charge_current_state"]),
             voltage_state=level(values["voltage_state"]),
             discharge_current_state=level(values["discharge_current_state"]),
-            flags=tuple(
-                Flag(key=key, category=category, active=bool(values[byte] >> bit & 1))
-                for byte, bit, key, category in self.flags
-            ),
+            flags=tuple(pair[values[byte] >> bit & 1] for byte, bit, pair in self._flag_table),
             balancing_cells=balancing,
             charge_mosfet=_bit(values, self.charge_mosfet),
             discharge_mosfet=_bit(values, self.discharge_mosfet),
