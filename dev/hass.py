@@ -236,6 +236,10 @@ class HomeAssistantApi:
             result = await self._post(f"/api/config/config_entries/flow/{result['flow_id']}", step)
         return dict(result)
 
+    async def post_service(self, domain: str, service: str, data: dict[str, Any]) -> None:
+        """Call an action (service), as a button in the frontend would."""
+        await self._post(f"/api/services/{domain}/{service}", data)
+
     async def states(self) -> dict[str, dict[str, Any]]:
         """entity_id -> state object."""
         return {state["entity_id"]: state for state in await self.get("/api/states")}

@@ -1,0 +1,79 @@
+"""A real Home Assistant process with the integration added through its config-flow API.
+
+The simulator runs in the test's event loop (so a test can inject faults); `hass` runs as a
+process of its own on a free loopback port with a temporary configuration directory.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+import socket
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import pytest
+
+from custom_components.pylontech.bms.simulator import Simulator
+from dev.hass import HomeAssistantApi, HomeAssistantProcess
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+USER = {"name": "Test User", "username": "tester", "password": "e2e-password"}
+
+
+class Clock:
+    """A still simulation clock: the values the simulator serves do not drift."""
+
+    t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets(socket_enabled: None) -> None:
+    """Talk to `hass` and the simulator on loopback (pytest-homeassistant blocks sockets)."""
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Running:
+    """What `running_stack` started."""
+
+    simulator: Simulator
+    hass: HomeAssistantProcess
+    api: HomeAssistantApi
+    entry: dict[str, Any]
+
+
+@asynccontextmanager
+async def running_stack(
+    config_dir: Path, dialect: str = "pace", packs: int = 3
+) -> AsyncIterator[Running]:
+    """Simulator, `hass`, onboarding, the integration added as a user adds it; all stopped after."""
+    async with Simulator(dialect, packs, clock=Clock(), seed=11) as simulator:
+        hass = HomeAssistantProcess(config_dir, free_port())
+        try:
+            await hass.start()
+            async with aiohttp.ClientSession() as session:
+                api = HomeAssistantApi(hass.url, session)
+                await api.log_in(**USER)
+                result = await api.config_flow(
+                    "pylontech",
+                    {"next_step_id": "network"},
+                    {"host": "127.0.0.1", "port": simulator.port, "name": "Battery"},
+                    {},
+                )
+                assert result["type"] == "create_entry", result
+                yield Running(simulator, hass, api, result["result"])
+        finally:
+            await hass.stop()

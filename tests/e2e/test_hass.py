@@ -1,0 +1,95 @@
+"""A real `hass` process: the integration added through the config-flow API shows every pack
+with the simulator's values, goes unavailable under a fault and comes back, and nothing is left
+running afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from .conftest import running_stack
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from dev.hass import HomeAssistantApi
+
+
+async def _refresh(api: HomeAssistantApi, entity_id: str) -> None:
+    """Ask for a poll now, as the "update entity" action does (instead of waiting 30 s)."""
+    await api.post_service("homeassistant", "update_entity", {"entity_id": entity_id})
+
+
+async def _wait_for(api: HomeAssistantApi, check: Any, timeout: float = 30.0) -> dict[str, Any]:
+    """Poll the states until `check(states)` holds; the states then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = await api.states()
+        if check(states):
+            return states
+        if time.monotonic() > deadline:
+            msg = "timed out waiting for the states"
+            raise AssertionError(msg)
+        await asyncio.sleep(0.3)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def test_real_home_assistant(tmp_path: Path) -> None:
+    """Devices and values from the simulator; a fault and its recovery; a clean stop."""
+    async with running_stack(tmp_path / "config", "pace", 3) as running:
+        api, simulator, entry = running.api, running.simulator, running.entry
+        assert entry["domain"] == "pylontech"
+        assert entry["title"] == "Battery"
+
+        devices = await api.devices(entry["entry_id"])
+        assert sorted(d["name"] for d in devices) == [
+            "Battery", "Battery Pack 1", "Battery Pack 2", "Battery Pack 3",
+        ]  # fmt: skip
+        stack = next(d for d in devices if d["name"] == "Battery")
+        packs = [d for d in devices if d["name"] != "Battery"]
+        assert all(d["via_device_id"] == stack["id"] for d in packs)
+
+        voltage = "sensor.battery_pack_{}_voltage"
+        states = await _wait_for(
+            api, lambda s: all(s.get(voltage.format(n), {}).get("state") not in
+                               (None, "unavailable", "unknown") for n in (1, 2, 3))
+        )  # fmt: skip
+        for number, pack in enumerate(simulator.stack.packs, start=1):
+            served = simulator.stack.analog_values(pack.address)
+            prefix = f"sensor.battery_pack_{number}"
+            assert float(states[f"{prefix}_voltage"]["state"]) == served.voltage
+            assert float(states[f"{prefix}_current"]["state"]) == served.current
+            assert float(states[f"{prefix}_cycles"]["state"]) == served.cycles
+            for cell, value in enumerate(served.cell_voltages, start=1):
+                assert float(states[f"{prefix}_cell_{cell}_voltage"]["state"]) == value
+            assert states[f"{prefix}_voltage"]["attributes"]["unit_of_measurement"] == "V"
+        assert states["sensor.battery_power"]["attributes"]["device_class"] == "power"
+
+        # Every request dropped: the next poll fails and every entity goes unavailable ...
+        simulator.faults = "drop=1"
+        await _refresh(api, voltage.format(1))
+        await _wait_for(
+            api, lambda s: all(s[voltage.format(n)]["state"] == "unavailable" for n in (1, 2, 3))
+        )
+        # ... and comes back with the same values once the fault clears.
+        simulator.faults = None
+        await asyncio.sleep(1.1)  # past the client's first backoff step
+        await _refresh(api, voltage.format(1))
+        states = await _wait_for(
+            api, lambda s: all(s[voltage.format(n)]["state"] != "unavailable" for n in (1, 2, 3))
+        )
+        served = simulator.stack.analog_values(simulator.stack.packs[0].address)
+        assert float(states[voltage.format(1)]["state"]) == served.voltage
+        process = running.hass.process
+        ports = (running.hass.port, simulator.port)
+        assert process is not None
+
+    # Everything it started is gone: the process, its port, the simulator's port.
+    assert process.poll() is not None
+    assert not any(_listening(port) for port in ports)
