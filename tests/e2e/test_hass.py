@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from typing import TYPE_CHECKING, Any
 
 from .conftest import running_stack
@@ -22,17 +21,12 @@ async def _refresh(api: HomeAssistantApi, entity_id: str) -> None:
     await api.post_service("homeassistant", "update_entity", {"entity_id": entity_id})
 
 
-async def _wait_for(api: HomeAssistantApi, check: Any, timeout: float = 30.0) -> dict[str, Any]:
-    """Poll the states until `check(states)` holds; the states then."""
-    deadline = time.monotonic() + timeout
-    while True:
-        states = await api.states()
-        if check(states):
-            return states
-        if time.monotonic() > deadline:
-            msg = "timed out waiting for the states"
-            raise AssertionError(msg)
-        await asyncio.sleep(0.3)
+async def _wait_for(api: HomeAssistantApi, check: Any) -> dict[str, Any]:
+    """Poll the states until `check(states)` holds (at most 30 s); the states then."""
+    async with asyncio.timeout(30):
+        while not check(states := await api.states()):
+            await asyncio.sleep(0.3)
+    return states
 
 
 def _listening(port: int) -> bool:
