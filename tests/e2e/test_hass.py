@@ -24,7 +24,7 @@ async def _refresh(api: HomeAssistantApi, entity_id: str) -> None:
 async def _wait_for(api: HomeAssistantApi, check: Any) -> dict[str, Any]:
     """Poll the states until `check(states)` holds (at most 30 s); the states then."""
     async with asyncio.timeout(30):
-        while not check(states := await api.states()):
+        while not check(states := await api.states()):  # noqa: ASYNC110  # another process
             await asyncio.sleep(0.3)
     return states
 
