@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import signal
 import socket
 import subprocess
 
@@ -40,5 +41,29 @@ def test_develop_runs_and_reuses(tmp_path: Path) -> None:
     assert "sensor.battery_pack_4_voltage: " in second
 
     for port in (http_port, sim_port):  # everything it started has stopped
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    """Without --exit it runs until Ctrl-C (SIGINT), then stops Home Assistant and the simulator."""
+    http_port, sim_port = free_port(), free_port()
+    with subprocess.Popen(
+        [ROOT / "scripts" / "develop", "--config", str(tmp_path / "config"),
+         "--http-port", str(http_port), "--sim-port", str(sim_port), "--packs", "1"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as develop:  # fmt: skip
+        assert develop.stdout is not None
+        lines = []
+        for line in develop.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C stops"):
+                break
+        assert "Battery Pack 1: P16S100A-1B470-3.01\n" in "".join(lines), lines
+        develop.send_signal(signal.SIGINT)
+        rest = develop.stdout.read()
+        assert develop.wait(timeout=120) == 0, rest
+    assert "Stopping ..." in rest
+    for port in (http_port, sim_port):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0
