@@ -64,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def free(port: int) -> bool:
     """Whether nothing listens on 127.0.0.1:`port`."""
     with socket.socket() as probe:
+        # As a server binds: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -117,8 +119,6 @@ async def add_battery(api: HomeAssistantApi, args: argparse.Namespace) -> dict[s
     if result.get("type") != "create_entry":
         msg = f"the config flow stopped at {result.get('step_id')}: {result.get('errors')}"
         raise HomeAssistantError(msg)
-    if "description_placeholders" in result:
-        print(result["description_placeholders"])
     return dict(result["result"])
 
 

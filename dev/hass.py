@@ -99,9 +99,10 @@ class HomeAssistantProcess:
                     msg = f"hass exited with {self.process.returncode}; see {self.log}"
                     raise HomeAssistantError(msg)
                 with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    # 401 without a token: the API is up.
-                    async with session.get(f"{self.url}/api/", timeout=2) as reply:
-                        if reply.status in {200, 401}:
+                    # A page that needs no token (a request without one would be logged as
+                    # a failed login and shown as a notification).
+                    async with session.get(f"{self.url}/manifest.json", timeout=2) as reply:
+                        if reply.status == 200:
                             return
                 await asyncio.sleep(0.5)
         await self.stop()

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .bms.client import PylontechClient
 from .bms.dialects import get_dialect
 from .bms.transport import Transport, open_transport
 from .const import CONF_BAUDRATE, CONF_DEVICE, CONF_DIALECT, DOMAIN
 from .coordinator import PylontechConfigEntry, PylontechCoordinator
-from .entity import pack_identifier, stack_identifier
+from .entity import pack_identifier, stack_device_info, stack_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,6 +55,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PylontechConfigEntry) ->
         await client.close()
         raise
     entry.runtime_data = coordinator
+    # The stack device first: every pack device is connected via it.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **stack_device_info(coordinator)
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

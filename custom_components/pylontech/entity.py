@@ -27,6 +27,19 @@ def stack_identifier(coordinator: PylontechCoordinator) -> tuple[str, str]:
     return (DOMAIN, coordinator.config_entry.entry_id)
 
 
+def stack_device_info(coordinator: PylontechCoordinator) -> DeviceInfo:
+    """The stack device: the base name and the master pack's identity."""
+    master = coordinator.identities.get(coordinator.addresses[0])
+    return DeviceInfo(
+        identifiers={stack_identifier(coordinator)},
+        name=coordinator.config_entry.data[CONF_NAME],
+        manufacturer=master.manufacturer if master else None,
+        model=(master and master.model) or coordinator.dialect.title,
+        serial_number=master.serial_number if master else None,
+        sw_version=master.software_version if master else None,
+    )
+
+
 def pack_identifier(coordinator: PylontechCoordinator, address: int) -> tuple[str, str]:
     """The device-registry identifier of a pack's device."""
     return (DOMAIN, f"{coordinator.config_entry.entry_id}_{address}")
@@ -65,17 +78,8 @@ class PylontechStackEntity(PylontechEntity):
 
     def __init__(self, coordinator: PylontechCoordinator, description: EntityDescription) -> None:
         """Attach the entity to the stack device."""
-        entry = coordinator.config_entry
-        master = coordinator.identities.get(coordinator.addresses[0])
-        self._attr_unique_id = f"{entry.entry_id}_stack_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={stack_identifier(coordinator)},
-            name=entry.data[CONF_NAME],
-            manufacturer=master.manufacturer if master else None,
-            model=(master and master.model) or coordinator.dialect.title,
-            serial_number=master.serial_number if master else None,
-            sw_version=master.software_version if master else None,
-        )
+        self._attr_unique_id = f"{coordinator.config_entry.entry_id}_stack_{description.key}"
+        self._attr_device_info = stack_device_info(coordinator)
         super().__init__(coordinator, description)
 
 

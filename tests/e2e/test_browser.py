@@ -1,0 +1,150 @@
+"""The integration's pages in a real browser: headless Chromium logs in to a real `hass`, opens the
+stack's device page and a pack's, and saves screenshots; the pages show the packs and their values.
+
+The browser is Debian's `chromium`, driven by playwright-core from npm (`tests/e2e/browser/`); both
+come from `scripts/setup`. `UPDATE_SCREENSHOTS=1` also writes the screenshots the README shows
+(`docs/screenshots/`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import ROUND_HALF_UP, Decimal
+import json
+import os
+from pathlib import Path
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from .conftest import running_stack
+
+if TYPE_CHECKING:
+    from dev.hass import HomeAssistantApi
+
+ROOT = Path(__file__).resolve().parents[2]
+BROWSER = Path(__file__).with_name("browser")
+SCRIPT = BROWSER / "screenshot.mjs"
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = {"stack": "device-page.png", "pack": "pack-page.png"}
+
+
+def _missing() -> str | None:
+    """Why the browser cannot run here, if it cannot (the test then fails with this)."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing: run scripts/setup (apt-get install chromium)"
+    if shutil.which("node") is None:
+        return "node is missing: install Node.js 20 or newer"
+    if not (BROWSER / "node_modules" / "playwright-core").is_dir():
+        return f"playwright-core is missing: run scripts/setup (npm ci in {BROWSER})"
+    return None
+
+
+async def _wait_for(api: HomeAssistantApi, check: Any) -> dict[str, Any]:
+    """Poll the states until `check(states)` holds (at most 30 s); the states then."""
+    async with asyncio.timeout(30):
+        while not check(states := await api.states()):  # noqa: ASYNC110  # another process
+            await asyncio.sleep(0.3)
+    return states
+
+
+async def _displayed(api: HomeAssistantApi, states: dict[str, Any], entity_id: str) -> str:
+    """A sensor's state as the frontend shows it in English: its display precision, its unit.
+
+    The browser's Intl.NumberFormat rounds the number's shortest decimal form half away from zero
+    (52.855 shows as "52.86", where Python's binary-exact "{:.2f}" gives "52.85"); then, as the
+    frontend's `blankBeforeUnit` in English, a space before the unit but none before "%" or "°"
+    ("52.86 V", "57%").
+    """
+    entry = await api.ws({"type": "config/entity_registry/get", "entity_id": entity_id})
+    options = entry["options"].get("sensor", {})
+    precision = options.get("display_precision", options.get("suggested_display_precision"))
+    assert precision is not None, entry["options"]
+    state = states[entity_id]
+    unit = state["attributes"]["unit_of_measurement"]
+    blank = "" if unit in {"%", "°"} else " "
+    number = Decimal(state["state"]).quantize(Decimal(1).scaleb(-precision), ROUND_HALF_UP)
+    return f"{number:,f}{blank}{unit}"
+
+
+async def _browse(api: HomeAssistantApi, pages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run the browser script on `pages`; what it printed."""
+    env = {
+        **os.environ,
+        "HASS_URL": api.url,
+        "HASS_CLIENT_ID": api.client_id,
+        "HASS_ACCESS_TOKEN": str(api.token),
+        "HASS_REFRESH_TOKEN": api.refresh_token,
+    }
+    process = await asyncio.create_subprocess_exec(
+        "node", str(SCRIPT), json.dumps(pages), cwd=BROWSER, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(180):
+            out, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    assert process.returncode == 0, f"screenshot.mjs failed ({process.returncode}):\n{err.decode()}"
+    return dict(json.loads(out))
+
+
+async def test_device_pages_in_a_browser(tmp_path: Path) -> None:
+    """The stack's page lists both packs; a pack's page shows its values as the states hold them."""
+    if (missing := _missing()) is not None:
+        raise AssertionError(missing)  # not a skip: this check is part of the suite
+    async with running_stack(tmp_path / "config", "pace", 2) as running:
+        api = running.api
+        devices = {d["name"]: d for d in await api.devices(running.entry["entry_id"])}
+        assert sorted(devices) == ["Battery", "Battery Pack 1", "Battery Pack 2"]
+
+        stack, pack = "sensor.battery", "sensor.battery_pack_1"
+        watched = [
+            f"{stack}_voltage",
+            f"{stack}_power",
+            f"{pack}_voltage",
+            f"{pack}_state_of_charge",
+        ]
+        states = await _wait_for(
+            api, lambda s: all(s.get(e, {}).get("state") not in (None, "unavailable", "unknown")
+                               for e in watched)
+        )  # fmt: skip
+        stack_values = [await _displayed(api, states, e) for e in watched[:2]]  # "52.86 V", ...
+        pack_values = [await _displayed(api, states, e) for e in watched[2:]]  # ..., "57%"
+
+        shots = {name: tmp_path / file for name, file in SCREENSHOTS.items()}
+        result = await _browse(api, [
+            {"path": f"/config/devices/device/{devices['Battery']['id']}",
+             "screenshot": str(shots["stack"]),
+             "waitFor": ["Battery Pack 1", "Battery Pack 2", *stack_values]},
+            {"path": f"/config/devices/device/{devices['Battery Pack 1']['id']}",
+             "screenshot": str(shots["pack"]), "waitFor": ["Battery Pack 1", *pack_values]},
+        ])  # fmt: skip
+
+    assert result["errors"] == [], result["errors"]  # uncaught exceptions in the frontend
+    stack_page, pack_page = result["pages"]
+    for page in (stack_page, pack_page):
+        assert page["ready"], f"{page['path']} lacks {page['missing']}:\n{page['text']}"
+    stack_lines = set(stack_page["text"].splitlines())
+    pack_lines = set(pack_page["text"].splitlines())
+    # The stack's page: its name, both packs under "Connected devices", its own values.
+    assert {"Battery", "Connected devices", "Battery Pack 1", "Battery Pack 2"} <= stack_lines
+    assert set(stack_values) <= stack_lines, (stack_values, stack_page["text"])
+    # The pack's page: its name, the stack it is connected via, its values by their names.
+    assert {
+        "Battery Pack 1",
+        "Connected via",
+        "Battery",
+        "Voltage",
+        "State of charge",
+    } <= pack_lines
+    assert set(pack_values) <= pack_lines, (pack_values, pack_page["text"])
+    for shot in shots.values():
+        assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        for name, file in SCREENSHOTS.items():
+            shutil.copyfile(shots[name], DOCS / file)
