@@ -15,10 +15,9 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import callback
 
 from .bms.models import FlagCategory
-from .entity import PylontechPackEntity
+from .entity import PylontechPackEntity, add_pack_entities
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .bms.models import Flag, PackAlarmInfo
+    from .bms.models import Flag, PackAlarmInfo, PackData
     from .coordinator import PylontechConfigEntry, PylontechCoordinator
 
 PARALLEL_UPDATES = 0  # values come from the coordinator; nothing is polled per entity
@@ -131,24 +130,16 @@ async def async_setup_entry(
 ) -> None:
     """Add each pack's binary sensors as soon as the pack has answered."""
     coordinator = entry.runtime_data
-    known: set[int] = set()
 
-    @callback
-    def add_new_packs() -> None:
-        entities: list[PackBinarySensor] = []
-        for address, pack in coordinator.data.packs.items():
-            if address in known or pack.alarm is None:
-                continue
-            known.add(address)
-            entities += (
-                PackBinarySensor(coordinator, description, address)
-                for description in descriptions_for(pack.alarm)
-            )
-        if entities:
-            async_add_entities(entities)
+    def entities_for(address: int, pack: PackData) -> list[PackBinarySensor] | None:
+        if pack.alarm is None:
+            return None
+        return [
+            PackBinarySensor(coordinator, description, address)
+            for description in descriptions_for(pack.alarm)
+        ]
 
-    add_new_packs()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_packs))
+    add_pack_entities(entry, async_add_entities, entities_for)
 
 
 class PackBinarySensor(PylontechPackEntity, BinarySensorEntity):

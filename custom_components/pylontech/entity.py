@@ -17,9 +17,42 @@ from .const import DOMAIN
 from .coordinator import PylontechCoordinator
 
 if TYPE_CHECKING:
-    from homeassistant.helpers.entity import EntityDescription
+    from collections.abc import Callable, Sequence
+
+    from homeassistant.helpers.entity import Entity, EntityDescription
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .bms.models import PackData
+    from .coordinator import PylontechConfigEntry
+
+
+def add_pack_entities(
+    entry: PylontechConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_for: Callable[[int, PackData], Sequence[Entity] | None],
+) -> None:
+    """Add each pack's entities once, as soon as the pack has answered: now and after refreshes.
+
+    `entities_for` returns None for a pack that has not given what its entities need yet.
+    """
+    coordinator = entry.runtime_data
+    known: set[int] = set()
+
+    @callback
+    def add_new_packs() -> None:
+        entities: list[Entity] = []
+        for address, pack in coordinator.data.packs.items():
+            if address in known:
+                continue
+            found = entities_for(address, pack)
+            if found is not None:
+                known.add(address)
+                entities += found
+        if entities:
+            async_add_entities(entities)
+
+    add_new_packs()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_packs))
 
 
 def stack_identifier(coordinator: PylontechCoordinator) -> tuple[str, str]:

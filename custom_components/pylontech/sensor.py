@@ -24,10 +24,9 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTemperature,
 )
-from homeassistant.core import callback
 
 from .bms.models import AlarmLevel
-from .entity import PylontechPackEntity, PylontechStackEntity
+from .entity import PylontechPackEntity, PylontechStackEntity, add_pack_entities
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .bms.models import PackAlarmInfo, PackAnalogValues
+    from .bms.models import PackAlarmInfo, PackAnalogValues, PackData
     from .coordinator import PylontechConfigEntry, PylontechCoordinator
     from .energy import EnergyTotals
     from .stack import ExtremeCell, StackSummary
@@ -76,15 +75,33 @@ class StackSensorDescription(SensorEntityDescription):
     """For the extreme cell voltages: where the cell is, shown as attributes."""
 
 
-def _voltage(key: str, **kwargs: Any) -> dict[str, Any]:
+def _measurement(
+    key: str, unit: str, device_class: SensorDeviceClass, **kwargs: Any
+) -> dict[str, Any]:
+    """Description fields of a measured value whose translation key is its key."""
     return {
         "key": key,
         "translation_key": key,
-        "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
-        "device_class": SensorDeviceClass.VOLTAGE,
+        "native_unit_of_measurement": unit,
+        "device_class": device_class,
         "state_class": SensorStateClass.MEASUREMENT,
         **kwargs,
     }
+
+
+def _voltage(key: str, **kwargs: Any) -> dict[str, Any]:
+    return _measurement(key, UnitOfElectricPotential.VOLT, SensorDeviceClass.VOLTAGE, **kwargs)
+
+
+# Shared by a pack's and the stack's descriptions.
+CURRENT = _measurement(
+    "current", UnitOfElectricCurrent.AMPERE, SensorDeviceClass.CURRENT,
+    suggested_display_precision=2,
+)  # fmt: skip
+POWER = _measurement(
+    "power", UnitOfPower.WATT, SensorDeviceClass.POWER, suggested_display_precision=0
+)
+SOC = _measurement("soc", PERCENTAGE, SensorDeviceClass.BATTERY, suggested_display_precision=0)
 
 
 def _capacity(key: str, **kwargs: Any) -> dict[str, Any]:
@@ -116,30 +133,15 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         value_fn=lambda analog, _: analog.voltage,
     ),
     PackSensorDescription(
-        key="current",
-        translation_key="current",
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
+        **CURRENT,
         value_fn=lambda analog, _: analog.current,
     ),
     PackSensorDescription(
-        key="power",
-        translation_key="power",
-        native_unit_of_measurement=UnitOfPower.WATT,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
+        **POWER,
         value_fn=lambda analog, _: analog.power,
     ),
     PackSensorDescription(
-        key="soc",
-        translation_key="soc",
-        native_unit_of_measurement=PERCENTAGE,
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
+        **SOC,
         value_fn=lambda analog, _: analog.soc,
     ),
     PackSensorDescription(
@@ -251,30 +253,15 @@ STACK_SENSORS: tuple[StackSensorDescription, ...] = (
         value_fn=lambda summary: summary.voltage,
     ),
     StackSensorDescription(
-        key="current",
-        translation_key="current",
-        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=2,
+        **CURRENT,
         value_fn=lambda summary: summary.current,
     ),
     StackSensorDescription(
-        key="power",
-        translation_key="power",
-        native_unit_of_measurement=UnitOfPower.WATT,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
+        **POWER,
         value_fn=lambda summary: summary.power,
     ),
     StackSensorDescription(
-        key="soc",
-        translation_key="soc",
-        native_unit_of_measurement=PERCENTAGE,
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
+        **SOC,
         value_fn=lambda summary: summary.soc,
     ),
     StackSensorDescription(
@@ -313,22 +300,18 @@ async def async_setup_entry(
             *(StackEnergySensor(coordinator, description) for description in ENERGY_SENSORS),
         ]
     )
-    known: set[int] = set()
 
-    @callback
-    def add_new_packs() -> None:
-        entities: list[SensorEntity] = []
-        for address, pack in coordinator.data.packs.items():
-            if address in known or pack.analog is None:
-                continue
-            known.add(address)
-            analog, alarm = pack.analog, pack.alarm
-            descriptions = [
-                *PACK_SENSORS,
-                *(_cell_voltage(index) for index in range(len(analog.cell_voltages))),
-                *(_temperature(index, name) for index, name in enumerate(analog.temperature_names)),
-            ]
-            entities += (
+    def entities_for(address: int, pack: PackData) -> list[SensorEntity] | None:
+        analog, alarm = pack.analog, pack.alarm
+        if analog is None:
+            return None
+        descriptions = [
+            *PACK_SENSORS,
+            *(_cell_voltage(index) for index in range(len(analog.cell_voltages))),
+            *(_temperature(index, name) for index, name in enumerate(analog.temperature_names)),
+        ]
+        return [
+            *(
                 PylontechPackSensor(coordinator, description, address)
                 for description in descriptions
                 if (
@@ -336,16 +319,14 @@ async def async_setup_entry(
                     if description.exists_fn
                     else description.value_fn(analog, alarm) is not None
                 )
-            )
-            entities += (
+            ),
+            *(
                 PackEnergySensor(coordinator, description, address)
                 for description in ENERGY_SENSORS
-            )
-        if entities:
-            async_add_entities(entities)
+            ),
+        ]
 
-    add_new_packs()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_packs))
+    add_pack_entities(entry, async_add_entities, entities_for)
 
 
 class PylontechPackSensor(PylontechPackEntity, SensorEntity):
