@@ -62,7 +62,7 @@ from custom_components.pylontech.bms import (  # noqa: E402
     PylontechConnectionError,
     PylontechError,
     PylontechTimeoutError,
-    client as client_module,
+    link as link_module,
     parse_frame,
 )
 from custom_components.pylontech.bms.client import PylontechClient  # noqa: E402
@@ -460,8 +460,8 @@ def main(argv: list[str] | None = None) -> int:
             args.polls = polls_count(os.environ.get("SOAK_POLLS") or str(DEFAULT_POLLS))
         except argparse.ArgumentTypeError as err:
             parser.error(f"SOAK_POLLS: {err}")
-    client_module.BACKOFF_FIRST = BACKOFF_FIRST
-    client_module.BACKOFF_MAX = BACKOFF_MAX
+    link_module.BACKOFF_FIRST = BACKOFF_FIRST
+    link_module.BACKOFF_MAX = BACKOFF_MAX
     counter = LogCounter()
     seeds = ", ".join(f"{part.name} {part.seed}" for stacks in lanes(args.polls) for part in stacks)
     logging.getLogger().addHandler(counter)

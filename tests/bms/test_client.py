@@ -23,9 +23,9 @@ from custom_components.pylontech.bms import (
     PylontechResponseError,
     PylontechTimeoutError,
     PylontechUnsupportedCommandError,
-    client as client_module,
     decode_response,
     encode_frame,
+    link as link_module,
 )
 from custom_components.pylontech.bms.client import PylontechClient
 from custom_components.pylontech.bms.dialects import PACE
@@ -169,7 +169,7 @@ async def test_gateway_closes_then_recovers(
     client: PylontechClient, gateway: ReplayGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A dropped connection fails the request; the next one reconnects after the backoff."""
-    monkeypatch.setattr(client_module, "BACKOFF_FIRST", 0.05)
+    monkeypatch.setattr(link_module, "BACKOFF_FIRST", 0.05)
     gateway.respond = lambda request: [CLOSE]
     with pytest.raises(PylontechConnectionError):
         await client.analog_values(1)
@@ -181,7 +181,7 @@ async def test_gateway_closes_then_recovers(
 
 async def test_refused_then_recovers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing listening: clear errors, backoff, then recovery when the gateway comes up."""
-    monkeypatch.setattr(client_module, "BACKOFF_FIRST", 0.2)
+    monkeypatch.setattr(link_module, "BACKOFF_FIRST", 0.2)
     gateway = ReplayGateway(dict(ANSWERS))
     port = await gateway.start()
     await gateway.stop()
@@ -311,7 +311,7 @@ async def test_reconnects_after_timeouts_in_a_row(
     client: PylontechClient, gateway: ReplayGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Requests that all time out may mean a half-open link: the client opens a new one."""
-    monkeypatch.setattr(client_module, "TIMEOUTS_BEFORE_RECONNECT", 2)
+    monkeypatch.setattr(link_module, "TIMEOUTS_BEFORE_RECONNECT", 2)
     gateway.respond = lambda request: []
     for _ in range(2):
         with pytest.raises(PylontechTimeoutError):
@@ -407,7 +407,7 @@ async def test_poll_uses_the_all_packs_answers(gateway: ReplayGateway) -> None:
 async def test_recovers_when_the_simulator_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
     """The gateway goes away mid-session and comes back on the same port: failed requests
     say so, and the client is back by itself once it is up (after its backoff)."""
-    monkeypatch.setattr(client_module, "BACKOFF_FIRST", 0.1)
+    monkeypatch.setattr(link_module, "BACKOFF_FIRST", 0.1)
     simulator = Simulator("pylontech", 2, clock=lambda: 0.0)
     await simulator.start()
     port = simulator.port

@@ -15,7 +15,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 
 from custom_components.pylontech import coordinator as coordinator_module
-from custom_components.pylontech.bms import client as client_module
+from custom_components.pylontech.bms import link as link_module
 from custom_components.pylontech.bms.simulator.stack import SimulatedStack
 from custom_components.pylontech.const import CONF_ADDRESSES, DOMAIN
 from custom_components.pylontech.coordinator import ISSUE_GATEWAY_BUSY, ISSUE_UNRESPONSIVE
@@ -120,8 +120,8 @@ def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
     (freezegun cannot stand in: it stops the clock the event loop's timeouts run on.)
     """
-    monkeypatch.setattr(client_module, "BACKOFF_FIRST", 0.01)
-    monkeypatch.setattr(client_module, "BACKOFF_MAX", 0.01)
+    monkeypatch.setattr(link_module, "BACKOFF_FIRST", 0.01)
+    monkeypatch.setattr(link_module, "BACKOFF_MAX", 0.01)
     monkeypatch.setattr(coordinator_module, "UNRESPONSIVE_AFTER", timedelta(seconds=0.5))
     monkeypatch.setattr(coordinator_module, "RESCAN_INTERVAL", timedelta(seconds=0.5))
 

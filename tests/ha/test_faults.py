@@ -10,7 +10,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.helpers import entity_registry as er
 import pytest
 
-from custom_components.pylontech.bms import client as client_module
+from custom_components.pylontech.bms import link as link_module
 
 from .conftest import Clock, add_entry, simulator_for
 
@@ -39,8 +39,8 @@ async def test_faults_never_show_a_wrong_value(
 ) -> None:
     """The clock stands still, so the first clean poll is the truth: under faults every state is
     that truth or unavailable; energy only grows; all comes back when the faults stop."""
-    monkeypatch.setattr(client_module, "BACKOFF_FIRST", 0.01)
-    monkeypatch.setattr(client_module, "BACKOFF_MAX", 0.01)
+    monkeypatch.setattr(link_module, "BACKOFF_FIRST", 0.01)
+    monkeypatch.setattr(link_module, "BACKOFF_MAX", 0.01)
     async with simulator_for(dialect, 2, clock, delay_seconds=0.4) as simulator:
         entry = await add_entry(hass, simulator)
         coordinator = entry.runtime_data

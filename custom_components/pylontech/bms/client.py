@@ -8,11 +8,8 @@ exponential backoff after a failure, and keeps the last raw frames for diagnosti
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from dataclasses import dataclass
 import logging
-import time
-from typing import TYPE_CHECKING, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from .const import INFO_ALL_PACKS
 from .exceptions import (
@@ -24,6 +21,7 @@ from .exceptions import (
     PylontechTimeoutError,
 )
 from .frame import Frame, FrameDecoder
+from .link import Link, RawFrame
 from .models import (
     AlarmInfo,
     AnalogValues,
@@ -41,7 +39,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from .dialects import Dialect
     from .transport import Transport
@@ -50,25 +48,8 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 2.0  # s; 1 s suffices at 115200 Bd, 9600 Bd packs need up to 2 (protocol.md 6.2)
 DEFAULT_GAP = 0.1  # s between requests; PACE needs ~0.05, EG4 0.2 (protocol.md 6.2)
-BACKOFF_FIRST = 1.0
-BACKOFF_MAX = 60.0
-QUIET = 0.1  # s of silence after a late frame that ends the drain after a timeout
-TIMEOUTS_BEFORE_RECONNECT = 3
 
 _R = TypeVar("_R", bound=Response)
-
-
-@dataclass(frozen=True, slots=True)
-class RawFrame:
-    """One frame as it crossed the wire, kept for diagnostics."""
-
-    direction: Literal["tx", "rx"]
-    at: float
-    """Wall-clock time (time.time())."""
-    data: bytes
-    command: int | None
-    """The command sent, or the one a received frame answers; None for a received frame that
-    answers nothing in flight (late, another pack's, damaged): its content is unknown."""
 
 
 class PylontechClient:
@@ -88,22 +69,27 @@ class PylontechClient:
         history: int = 64,
     ) -> None:
         """Prepare the client; the connection opens with the first request."""
-        self.transport = transport
         self.dialect = dialect
         self.timeout = timeout
-        self.gap = gap
-        self._lock = asyncio.Lock()
+        self._link = Link(transport, gap=gap, history=history)
         self._decoder = FrameDecoder()
-        self._history: deque[RawFrame] = deque(maxlen=history)
-        self._last_exchange = 0.0
-        self._must_drain = False
-        self._timeouts_in_a_row = 0
-        self._reconnect = False
         self._all_packs: bool | None = None
         """Whether the stack answers all-packs requests; None until tried."""
         self._last_error: PylontechError | None = None
-        self._backoff = 0.0
-        self._next_attempt = 0.0
+
+    @property
+    def transport(self) -> Transport:
+        """The link to the stack."""
+        return self._link.transport
+
+    @property
+    def gap(self) -> float:
+        """Seconds between the end of one exchange and the next request."""
+        return self._link.gap
+
+    @gap.setter
+    def gap(self, value: float) -> None:
+        self._link.gap = value
 
     @property
     def garbage(self) -> bytes:
@@ -113,7 +99,7 @@ class PylontechClient:
     @property
     def raw_frames(self) -> tuple[RawFrame, ...]:
         """The last frames sent and received, oldest first."""
-        return tuple(self._history)
+        return self._link.raw_frames
 
     async def __aenter__(self) -> Self:
         """Use the client in an ``async with`` block."""
@@ -125,8 +111,7 @@ class PylontechClient:
 
     async def close(self) -> None:
         """Close the connection; the next request opens it again."""
-        async with self._lock:
-            await self.transport.close()
+        await self._link.close()
 
     # -- read commands ---------------------------------------------------------------------------
 
@@ -241,20 +226,26 @@ class PylontechClient:
         """
         request = self.dialect.encode_request(code, address=address, pack=pack)
         all_packs = pack == INFO_ALL_PACKS if pack is not None else None
-        async with self._lock:
-            await self._connect()
+        link = self._link
+        async with link.lock:
+            if await link.connect():
+                self._decoder.reset()
             try:
-                await self._pace()
-                await self._send(request, code)
+                drained = link.must_drain
+                await link.pace(self.timeout, _frame_complete())
+                if drained:
+                    self._decoder.reset()  # what it held belonged to the late answer
+                link.record("tx", request, code)
+                await link.transport.write(request)
                 return await self._answer(code, pack, all_packs)
             except PylontechTimeoutError:
-                self._after_timeout()
+                link.timed_out()
                 raise
             except PylontechConnectionError:
-                await self._fail()
+                await link.fail()
                 raise
             finally:
-                self._last_exchange = time.monotonic()
+                link.exchanged()
 
     async def _typed(
         self, kind: type[_R], code: int, *, address: int | None = None, pack: int | None = None
@@ -268,64 +259,6 @@ class PylontechClient:
 
     # -- the exchange ----------------------------------------------------------------------------
 
-    async def _connect(self) -> None:
-        transport = self.transport
-        if transport.is_open:
-            if not (transport.stale or self._reconnect):
-                return
-            _LOGGER.debug("reconnecting to %s after a silence", transport.description)
-            await transport.close()
-        self._reconnect = False
-        wait = self._next_attempt - time.monotonic()
-        if wait > 0:
-            msg = f"{transport.description} unreachable; next attempt in {wait:.0f} s"
-            raise PylontechConnectionError(msg)
-        try:
-            await transport.open()
-        except PylontechConnectionError:
-            self._backoff = min(max(self._backoff * 2, BACKOFF_FIRST), BACKOFF_MAX)
-            self._next_attempt = time.monotonic() + self._backoff
-            raise
-        self._backoff = 0.0
-        self._decoder.reset()
-        self._must_drain = False
-        _LOGGER.debug("connected to %s", transport.description)
-
-    async def _pace(self) -> None:
-        if self._must_drain:
-            await self._drain()
-        delay = self._last_exchange + self.gap - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-    async def _drain(self) -> None:
-        """Swallow an answer still on its way to a request that timed out.
-
-        Waits until a whole frame has arrived and the line has then been quiet for `QUIET`, or
-        until the line has been silent for a whole `timeout`: an answer up to twice the timeout
-        late is swallowed here and never taken for the answer to the next request.
-        """
-        dropped = self.transport.discard_input()
-        decoder = FrameDecoder()
-        window = self.timeout
-        while True:
-            try:
-                async with asyncio.timeout(window):
-                    data = await self.transport.read()
-            except TimeoutError:
-                break
-            dropped += len(data)
-            if decoder.feed(data):
-                window = QUIET
-        self._decoder.reset()
-        self._must_drain = False
-        if dropped:
-            _LOGGER.debug("dropped %d late bytes before the next request", dropped)
-
-    async def _send(self, request: bytes, code: int) -> None:
-        self._record("tx", request, code)
-        await self.transport.write(request)
-
     async def _answer(self, code: int, pack: int | None, all_packs: bool | None) -> Response:
         """Wait for the answer to the request in flight; drop every other frame."""
         problem: PylontechProtocolError | None = None
@@ -334,14 +267,14 @@ class PylontechClient:
                 while True:
                     for item in self._decoder.feed(await self.transport.read()):
                         if isinstance(item, PylontechProtocolError):
-                            self._record("rx", item.raw, None)
+                            self._link.record("rx", item.raw, None)
                             _LOGGER.debug("bad frame: %s", item)
                             problem = item
                             continue
                         response = self._match(item, code, pack, all_packs)
-                        self._record("rx", item.raw, None if response is None else code)
+                        self._link.record("rx", item.raw, None if response is None else code)
                         if response is not None:
-                            self._timeouts_in_a_row = 0
+                            self._link.answered()
                             return response
         except TimeoutError:
             if problem is not None:
@@ -378,23 +311,15 @@ class PylontechClient:
             return None
         return response
 
-    def _after_timeout(self) -> None:
-        self._must_drain = True
-        self._timeouts_in_a_row += 1
-        if self._timeouts_in_a_row >= TIMEOUTS_BEFORE_RECONNECT:
-            # Several silent requests in a row: the link may be half open (protocol.md 6.4).
-            self._timeouts_in_a_row = 0
-            self._reconnect = True
 
-    async def _fail(self) -> None:
-        await self.transport.close()
-        self._backoff = min(max(self._backoff * 2, BACKOFF_FIRST), BACKOFF_MAX)
-        self._next_attempt = time.monotonic() + self._backoff
+def _frame_complete() -> Callable[[bytes], bool]:
+    """Whether late bytes being drained have completed a frame (a fresh decoder per drain)."""
+    decoder = FrameDecoder()
 
-    def _record(self, direction: Literal["tx", "rx"], data: bytes, command: int | None) -> None:
-        self._history.append(RawFrame(direction, time.time(), data, command))
-        if _LOGGER.isEnabledFor(logging.DEBUG):
-            _LOGGER.debug("%s %r", direction, data)
+    def complete(data: bytes) -> bool:
+        return bool(decoder.feed(data))
+
+    return complete
 
 
 def _pack_named(response: Response) -> int | None:
