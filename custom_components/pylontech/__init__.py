@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
-from .bms.client import PylontechClient
-from .bms.dialects import get_dialect
+from .bms.stack_client import client_for
 from .bms.transport import Transport, open_transport
 from .const import CONF_BAUDRATE, CONF_DEVICE, CONF_DIALECT, DOMAIN
 from .coordinator import PylontechConfigEntry, PylontechCoordinator
@@ -47,7 +46,7 @@ def transport_for(data: Mapping[str, object]) -> Transport:
 
 async def async_setup_entry(hass: HomeAssistant, entry: PylontechConfigEntry) -> bool:
     """Connect to the stack, read it once, and add its devices and entities."""
-    client = PylontechClient(transport_for(entry.data), get_dialect(entry.data[CONF_DIALECT]))
+    client = client_for(transport_for(entry.data), entry.data[CONF_DIALECT])
     coordinator = PylontechCoordinator(hass, entry, client)
     try:
         await coordinator.async_config_entry_first_refresh()

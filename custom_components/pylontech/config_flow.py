@@ -22,7 +22,7 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from . import transport_for
-from .bms.detect import Detection, detect
+from .bms.detect import detect
 from .bms.dialects import get_dialect
 from .bms.exceptions import (
     PylontechConnectionError,
@@ -58,6 +58,7 @@ from .const import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .bms.models import Detection
     from .coordinator import PylontechConfigEntry
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")  # fmt: skip

@@ -17,7 +17,6 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .bms.detect import PackIdentity, identify
 from .bms.exceptions import (
     PylontechConnectionError,
     PylontechError,
@@ -46,8 +45,8 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
-    from .bms.client import PylontechClient
-    from .bms.models import PackData, StackData
+    from .bms.models import PackData, PackIdentity, StackData
+    from .bms.stack_client import StackClient
 
 type PylontechConfigEntry = ConfigEntry[PylontechCoordinator]
 
@@ -93,7 +92,7 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
     config_entry: PylontechConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: PylontechConfigEntry, client: PylontechClient
+        self, hass: HomeAssistant, entry: PylontechConfigEntry, client: StackClient
     ) -> None:
         """Prepare polling; nothing is sent before the first refresh."""
         super().__init__(
@@ -109,6 +108,8 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
         self.dialect = client.dialect
         self.addresses: list[int] = list(entry.data[CONF_ADDRESSES])
         self.identities: dict[int, PackIdentity] = {}
+        self.stack_identity: PackIdentity | None = None
+        """The controller's identity where it is not one of the packs (HV controllers)."""
         self.energy = EnergyMeter(max_gap=self._max_gap())
         self.apply_options(entry.options)
         self._unavailable: set[int] = set()
@@ -132,14 +133,20 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
         interval: timedelta = self.update_interval or DEFAULT_SCAN_INTERVAL
         return max(3 * interval.total_seconds(), 120.0)
 
+    @property
+    def pack_word(self) -> str:
+        """What the stack's parts are called: modules of a high-voltage string, else packs."""
+        return "Module" if self.data is not None and self.data.stack.series else "Pack"
+
     def pack_number(self, address: int) -> int:
         """The pack's number in the stack, from 1 (address 2 is pack 1 on Pylontech)."""
         return address - self.dialect.first_address + 1
 
     async def _async_setup(self) -> None:
-        """Read who the packs are (serial number, model, firmware) once per setup."""
+        """Read who the stack and its packs are (serial number, model, firmware) once per setup."""
+        self.stack_identity = await self.client.identify_stack()
         for address in self.addresses:
-            self.identities[address] = await identify(self.client, self.dialect, address)
+            self.identities[address] = await self.client.identify(address)
 
     async def _async_update_data(self) -> PylontechData:
         if time.monotonic() >= self._next_rescan:
@@ -188,7 +195,7 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
         except PylontechError:
             return
         LOGGER.info("A new pack answers at address %d of %s", address, self.config_entry.title)
-        self.identities[address] = await identify(self.client, self.dialect, address)
+        self.identities[address] = await self.client.identify(address)
         self.set_addresses([*self.addresses, address])
 
     def set_addresses(self, addresses: list[int]) -> None:

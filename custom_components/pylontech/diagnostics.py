@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_HOST
 
+from .bms.console.exchange import carries_identity
 from .bms.const import IDENTIFYING_COMMANDS
 from .bms.serialize import stack_to_json, to_json
 from .const import CONF_DEVICE
@@ -14,7 +15,7 @@ from .const import CONF_DEVICE
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .bms.client import RawFrame
+    from .bms.link import RawFrame
     from .coordinator import PylontechConfigEntry
 
 TO_REDACT = {CONF_HOST, CONF_DEVICE, "serial_number", "barcode", "unique_id"}
@@ -28,7 +29,16 @@ def _harmless(frame: RawFrame) -> bool:
     """
     if frame.direction == "tx":
         return True
+    if isinstance(frame.command, str):
+        return not carries_identity(frame.command)
     return frame.command is not None and frame.command not in IDENTIFYING_COMMANDS
+
+
+def _command(frame: RawFrame) -> str | None:
+    """A binary command as hex, a console command as it was sent."""
+    if isinstance(frame.command, int):
+        return f"0x{frame.command:02X}"
+    return frame.command
 
 
 async def async_get_config_entry_diagnostics(
@@ -59,7 +69,7 @@ async def async_get_config_entry_diagnostics(
                 {
                     "direction": frame.direction,
                     "at": frame.at,
-                    "command": None if frame.command is None else f"0x{frame.command:02X}",
+                    "command": _command(frame),
                     "data": frame.data.decode("ascii", "backslashreplace")
                     if _harmless(frame)
                     else REDACTED,

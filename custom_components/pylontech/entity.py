@@ -61,8 +61,8 @@ def stack_identifier(coordinator: PylontechCoordinator) -> tuple[str, str]:
 
 
 def stack_device_info(coordinator: PylontechCoordinator) -> DeviceInfo:
-    """The stack device: the base name and the master pack's identity."""
-    master = coordinator.identities.get(coordinator.addresses[0])
+    """The stack device: the base name and the controller's or else the master pack's identity."""
+    master = coordinator.stack_identity or coordinator.identities.get(coordinator.addresses[0])
     return DeviceInfo(
         identifiers={stack_identifier(coordinator)},
         name=coordinator.config_entry.data[CONF_NAME],
@@ -130,7 +130,7 @@ class PylontechPackEntity(PylontechEntity):
         self._attr_unique_id = f"{entry.entry_id}_{address}_{description.key}"
         self._attr_device_info = DeviceInfo(
             identifiers={pack_identifier(coordinator, address)},
-            name=f"{entry.data[CONF_NAME]} Pack {coordinator.pack_number(address)}",
+            name=f"{entry.data[CONF_NAME]} {coordinator.pack_word} {coordinator.pack_number(address)}",
             manufacturer=(identity.manufacturer if identity else None)
             or (master.manufacturer if master else None),
             model=identity.model if identity else None,

@@ -145,6 +145,17 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         value_fn=lambda analog, _: analog.soc,
     ),
     PackSensorDescription(
+        key="soh",
+        translation_key="soh",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda analog, _: analog.soh,
+        # Only packs whose BMS reports a state of health (Seplos, EG4) get the sensor.
+        exists_fn=lambda analog, _: analog.soh is not None,
+    ),
+    PackSensorDescription(
         key="battery_state",
         translation_key="battery_state",
         device_class=SensorDeviceClass.ENUM,

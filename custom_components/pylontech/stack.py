@@ -1,5 +1,8 @@
 """Whole-stack values from one poll: totals, capacity-weighted SOC and the extreme cells.
 
+Packs in parallel share the voltage and add their currents; the modules of a high-voltage string
+are in series and add their voltages (`StackData.series`).
+
 A total over some packs is a wrong total, so every value here is None unless every pack of the
 stack answered this poll with the values it needs.
 """
@@ -75,6 +78,8 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
         ]
         low = min(lows, key=_voltage)
         high = max(highs, key=_voltage)
+    if stack.series:
+        return _string(stack, analog, low, high)
     return StackSummary(
         power=_total([pack.power for pack in analog]),
         current=_total([pack.current for pack in analog]),
@@ -82,6 +87,47 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
         soc=soc,
         remaining_capacity=_total([pack.remaining_capacity for pack in analog]),
         full_capacity=full,
+        cell_voltage_min=low,
+        cell_voltage_max=high,
+    )
+
+
+def _lowest(values: list[float | None]) -> float | None:
+    return None if None in values else min(values)  # type: ignore[type-var]  # no None left
+
+
+def _string(
+    stack: StackData,
+    modules: list[PackAnalogValues],
+    low: ExtremeCell | None,
+    high: ExtremeCell | None,
+) -> StackSummary:
+    """Modules in series (a high-voltage string): the controller's own totals where it has them.
+
+    Else voltages and powers add up, the current is the modules' average (one current flows
+    through all), and the weakest module bounds the charge and the capacity.
+    """
+    voltage = _total([module.voltage for module in modules])
+    currents = [module.current for module in modules]
+    current = None if None in currents else round(sum(currents) / len(currents), 3)  # type: ignore[arg-type]
+    power = _total([module.power for module in modules])
+    soc = _lowest([module.soc for module in modules])
+    remaining = _lowest([module.remaining_capacity for module in modules])
+    system = stack.system
+    if system is not None:
+        voltage = system.voltage if system.voltage is not None else voltage
+        current = system.current if system.current is not None else current
+        power = system.power if system.power is not None else power
+        soc = system.soc if system.soc is not None else soc
+        if system.remaining_capacity is not None:
+            remaining = system.remaining_capacity
+    return StackSummary(
+        power=power,
+        current=current,
+        voltage=voltage,
+        soc=soc,
+        remaining_capacity=remaining,
+        full_capacity=_lowest([module.full_capacity for module in modules]),
         cell_voltage_min=low,
         cell_voltage_max=high,
     )

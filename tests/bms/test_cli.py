@@ -104,7 +104,7 @@ def test_bad_frame_gives_one_line_and_non_zero_exit(capsys: pytest.CaptureFixtur
         (["--command", "0x42", "~250246040000FDA9"], "RTN 0x04: CID2 undefined"),
         (["--command", "0x47", SOK_PACK], "pace has no read command 0x47"),
         (["--command", "0x44", US2000_STACK], "fits neither one pack nor 3 packs"),
-        (["--command", "0x42", "~260046000000FDAE"], "no known dialect uses VER 0x26"),
+        (["--command", "0x42", "~280046000000FDAC"], "no known dialect uses VER 0x28"),
         (["--command", "0x42", "--one-pack", US2000_STACK], "unexpected bytes"),
         (["--command", "0x42", "20024642"], "does not start with '~'"),
     ],

@@ -10,6 +10,7 @@ from custom_components.pylontech.bms import (
     PylontechConnectionError,
     PylontechDetectionError,
     PylontechUnknownDialectError,
+    encode_frame,
 )
 from custom_components.pylontech.bms.detect import PackIdentity, detect
 from custom_components.pylontech.bms.simulator import Simulator
@@ -96,14 +97,13 @@ async def test_not_a_bms(gateway: ReplayGateway) -> None:
 
 
 async def test_unknown_dialect(gateway: ReplayGateway) -> None:
-    """A frame of a dialect we do not speak (a Boqiang answers VER 0x26): the raw reply is in
-    the error, for the user's bug report."""
-    boqiang = next(c.raw for c in captures.ALL if c.file == "boqiang-0x26"
-                   and c.direction == "response")  # fmt: skip
-    gateway.respond = lambda request: [boqiang]
-    with pytest.raises(PylontechUnknownDialectError, match="VER 0x26") as info:
+    """A frame of a dialect we do not speak (VER 0x28, as diyBMS emulates, protocol.md 4.4):
+    the raw reply is in the error, for the user's bug report."""
+    unknown = encode_frame(ver=0x28, adr=2, cid1=0x46, cid2=0)
+    gateway.respond = lambda request: [unknown]
+    with pytest.raises(PylontechUnknownDialectError, match="VER 0x28") as info:
         await _detect(gateway)
-    assert info.value.raw == boqiang
+    assert info.value.raw == unknown
 
 
 async def test_refused() -> None:
@@ -138,3 +138,86 @@ async def test_simulated_stacks(name: str, count: int) -> None:
         assert [p.serial_number for p in found.packs] == [
             simulator.stack.pack(a).identity.serial_number for a in found.addresses
         ]
+
+
+def _capture(file: str, line: int) -> bytes:
+    return next(c.raw for c in captures.ALL if c.id.startswith(f"{file}:{line}:"))
+
+
+async def test_seplos_pack(gateway: ReplayGateway) -> None:
+    """A Seplos 1101-SP15 at ADR 0 (the README exchange): found after the Pylontech and PACE
+    probes stay unanswered; its model from 0x51."""
+    gateway.answers = {
+        b"~20004642E00200FD37\r": _capture("seplos-v2-0x20", 2),
+        b"~200046510000FDAE\r": _capture("seplos-v2-0x20", 8),
+    }
+    found = await _detect(gateway)
+    assert found.dialect == "seplos"
+    assert found.addresses == (0,)
+    assert found.packs[0] == PackIdentity(
+        address=0, model="1101-SP15", manufacturer="CANProtocol:Sofar"
+    )
+    probes = [request[:9] for request in gateway.received]
+    assert probes[:3] == [b"~20024642", b"~25014642", b"~20004642"]
+
+
+async def test_seplos_answer_is_not_pylontech(gateway: ReplayGateway) -> None:
+    """A BMS that answers every request with a Seplos analog answer (same VER and CID1 as
+    Pylontech): the Pylontech probe gets it and refuses it; the Seplos probe takes it."""
+    gateway.respond = lambda request: [_capture("seplos-v2-0x20", 2)]
+    found = await _detect(gateway)
+    assert found.dialect == "seplos"
+
+
+async def test_pylontech_answer_is_not_seplos(gateway: ReplayGateway) -> None:
+    """The other way round: with the Pylontech probe skipped, a Pylontech answer to every
+    request is taken by no other dialect."""
+    pylontech = next(
+        c.raw
+        for c in captures.PYLONTECH
+        if c.command == 0x42 and c.direction == "response" and c.checksum_ok
+    )
+    gateway.respond = lambda request: [] if request.startswith(b"~2002") else [pylontech]
+    with pytest.raises(PylontechDetectionError, match="not as a BMS"):
+        await _detect(gateway)
+
+
+async def test_eg4_pack(gateway: ReplayGateway) -> None:
+    """An EG4 LIFEPOWER4 at ADR 1: requests without INFO and CID1 0x4A."""
+    gateway.answers = {b"~20014A420000FDA2\r": _capture("eg4-0x20", 2)}
+    found = await _detect(gateway)
+    assert found.dialect == "eg4"
+    assert found.addresses == (1,)
+    assert b"~20014A420000FDA2\r" in gateway.received
+
+
+async def test_boqiang_pack(gateway: ReplayGateway) -> None:
+    """A Boqiang BMS007-LD43: asked at ADR 0 for group 1, answers VER 0x26."""
+    gateway.answers = {
+        b"~26004642E00201FD30\r": _capture("boqiang-0x26", 6),
+        b"~260046510000FDA8\r": _capture("boqiang-0x26", 4),
+    }
+    found = await _detect(gateway)
+    assert found.dialect == "boqiang"
+    assert found.addresses == (1,)
+    assert found.packs[0].model == "BMS07-LD43"
+    assert found.packs[0].manufacturer == "JS-Richpower Co.,Ltd"
+
+
+@pytest.mark.parametrize("name", ["seplos", "eg4", "boqiang"])
+@pytest.mark.parametrize("count", [1, 3, 16])
+async def test_simulated_new_dialects(name: str, count: int) -> None:
+    """Each later dialect, 1 to 16 packs, found pack by pack behind the earlier probes."""
+    async with Simulator(name, count, clock=lambda: 0.0) as simulator:
+        transport = TcpTransport("127.0.0.1", simulator.port)
+        try:
+            found = await detect(transport, request_timeout=TIMEOUT, gap=0.0)
+        finally:
+            await transport.close()
+    first = {"seplos": 0, "eg4": 1, "boqiang": 1}[name]
+    assert found.dialect == name
+    assert found.addresses == tuple(range(first, first + count))
+    assert not found.all_packs
+    master = simulator.stack.master.identity
+    expected_model = None if name == "eg4" else master.model
+    assert found.packs[0].model == expected_model

@@ -6,6 +6,8 @@ error return code); the decoding itself is proven on real captures in test_captu
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from custom_components.pylontech.bms import (
@@ -24,13 +26,18 @@ from custom_components.pylontech.bms import (
     get_dialect,
     parse_frame,
 )
-from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, RequestInfo
+from custom_components.pylontech.bms.dialects import (
+    PACE,
+    PYLONTECH,
+    Dialect,
+    RequestInfo,
+)
+from custom_components.pylontech.bms.dialects.decoders import AlarmDecoder
 from custom_components.pylontech.bms.models import cell_statistics
+from custom_components.pylontech.bms.simulator.values import analog_values
 from tests import captures
 
-READ_REQUESTS = [
-    c for c in captures.PYLONTECH + captures.PACE if c.direction == "request" and c.checksum_ok
-]
+READ_REQUESTS = [c for c in captures.VALID if c.direction == "request"]
 
 
 def test_names_and_aliases() -> None:
@@ -38,15 +45,17 @@ def test_names_and_aliases() -> None:
     assert get_dialect("pylontech") is PYLONTECH
     assert get_dialect("PACE") is PACE
     assert get_dialect(" sok ") is PACE
-    with pytest.raises(PylontechUnknownDialectError, match="known: pace, pylontech, sok"):
-        get_dialect("seplos")
-    assert [d.name for d in DIALECTS] == ["pylontech", "pace"]
+    assert get_dialect("LifePower4").name == "eg4"
+    known = "boqiang, eg4, lifepower4, pace, pylontech, seplos, seplos-v2, sok"
+    with pytest.raises(PylontechUnknownDialectError, match=f"known: {known}"):
+        get_dialect("jbd")
+    assert [d.name for d in DIALECTS] == ["pylontech", "pace", "seplos", "eg4", "boqiang"]
 
 
 def test_dialect_for_unknown_frame() -> None:
     """A VER/CID1 pair no dialect has is reported with the frame kept for the bug report."""
-    frame = parse_frame(b"~260046000000FDAE\r")  # Boqiang, not yet supported
-    with pytest.raises(PylontechUnknownDialectError, match="VER 0x26") as info:
+    frame = parse_frame(b"~280046000000FDAC\r")  # VER 0x28, as diyBMS emulates (protocol.md 4.4)
+    with pytest.raises(PylontechUnknownDialectError, match="VER 0x28") as info:
         dialect_for_frame(frame)
     assert info.value.raw == frame.raw
 
@@ -340,3 +349,78 @@ def test_pylontech_alarm_bits() -> None:
     assert (pack.charge_mosfet, pack.discharge_mosfet) == (True, False)
     assert pack.balancing_cells is None
     assert pack.temperature_names[0] == "bms_board"
+
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+class TestDialectContract:
+    """What every dialect of the registry promises, whatever its tables say."""
+
+    def test_found_by_every_name(self, dialect: Dialect) -> None:
+        """The name and each alias lead back to the dialect."""
+        for name in (dialect.name, *dialect.aliases):
+            assert get_dialect(name.upper()) is dialect
+
+    def test_requests(self, dialect: Dialect) -> None:
+        """Each read command's request: the dialect's header, a request, INFO as declared."""
+        for code, command in dialect.commands.items():
+            frame = parse_frame(dialect.encode_request(code, address=3))
+            assert (frame.ver, frame.cid1, frame.cid2) == (dialect.ver, dialect.cid1, code)
+            assert frame.adr == (3 if dialect.request_adr is None else dialect.request_adr)
+            assert frame.is_request
+            assert frame.info == (b"\x03" if command.request is RequestInfo.PACK else b"")
+
+    def test_error_answers(self, dialect: Dialect) -> None:
+        """An error return code is a response error with the dialect's meaning, for every
+        command; an answer frame is never taken for a request."""
+        for code in dialect.commands:
+            raw = dialect.encode_error(0x04, address=1)
+            assert not parse_frame(raw).is_request
+            with pytest.raises(PylontechResponseError) as info:
+                dialect.decode(code, parse_frame(raw))
+            assert info.value.meaning == dialect.return_codes[0x04]
+
+    def test_read_commands_only(self, dialect: Dialect) -> None:
+        """Not one state-changing code is among the commands (protocol.md 1.4, 3.2, 4)."""
+        writes = {0x45, 0x49, 0x4E, 0x99, 0x9A, 0x9B, 0x9C} | set(range(0xA0, 0xA3))
+        assert not writes & set(dialect.commands)
+        assert {0x42} <= set(dialect.commands)
+
+    def test_names(self, dialect: Dialect) -> None:
+        """Temperature names fit their count; flag keys are snake_case, unique, on real bits."""
+        for count, names in dialect.temperature_names.items():
+            assert len(names) == count
+            assert all(SNAKE_CASE.match(name) for name in names)
+        for command in dialect.commands.values():
+            decoder = command.decoder
+            if not isinstance(decoder, AlarmDecoder):
+                continue
+            keys = [key for _byte, _bit, key, _category in decoder.flags]
+            assert len(keys) == len(set(keys))
+            assert all(SNAKE_CASE.match(key) for key in keys)
+            for byte, bit, _key, _category in decoder.flags:
+                assert byte in decoder.status_keys
+                assert 0 <= bit <= 7
+            assert set(decoder.balance_keys or ()) <= set(decoder.status_keys)
+
+    def test_served_models_come_back(self, dialect: Dialect) -> None:
+        """A model written by the dialect's encoder reads back the same (the simulator's path)."""
+        pack = analog_values(
+            dialect, address=dialect.first_address, cell_voltages=(3.301, 3.302, 3.303, 3.304),
+            temperatures=(21.5,) * 6, current=-12.34, voltage=13.21, remaining_capacity=40.0,
+            full_capacity=80.0, design_capacity=None, cycles=12,
+        )  # fmt: skip
+        answer = AnalogValues(all_packs=False, packs=(pack,))
+        raw = dialect.encode_answer(0x42, answer, address=dialect.request_adr or pack.address or 0)
+        decoded = dialect.decode(0x42, parse_frame(raw), all_packs=False)
+        assert isinstance(decoded, AnalogValues)
+        got = decoded.packs[0]
+        assert got.address == pack.address
+        assert got.cell_voltages == pack.cell_voltages
+        assert got.temperatures == pack.temperatures
+        assert got.temperature_names == dialect.names_for_temperatures(6)
+        assert got.voltage == pytest.approx(13.21, abs=0.005)
+        assert got.current == pytest.approx(-12.34, abs=0.05)
+        assert got.soc == pytest.approx(50.0, abs=0.5)

@@ -422,7 +422,7 @@ async def test_scenario_pylontech_identity() -> None:
 BAD_SCENARIOS = [
     ([], "scenario: must be an object"),
     ({"packs": [_pack()]}, "'dialect' must name the dialect"),
-    ({"dialect": "seplos", "packs": [_pack()]}, "unknown dialect 'seplos'"),
+    ({"dialect": "jbd", "packs": [_pack()]}, "unknown dialect 'jbd'"),
     ({"dialect": "pace"}, "'packs' must be a list of 1 to 16 packs"),
     ({"dialect": "pace", "packs": [_pack()] * 17}, "1 to 16 packs"),
     ({"dialect": "pace", "packs": [3]}, "pack 1: must be an object, not a number"),
@@ -760,8 +760,8 @@ def test_bad_arguments() -> None:
     ):
         with pytest.raises(ValueError, match=message):
             Simulator(**kwargs)  # type: ignore[arg-type]
-    with pytest.raises(PylontechUnknownDialectError, match="unknown dialect 'seplos'"):
-        Simulator("seplos")
+    with pytest.raises(PylontechUnknownDialectError, match="unknown dialect 'jbd'"):
+        Simulator("jbd")
 
 
 # -- real answers: the same length for the same values ----------------------------------------
@@ -869,7 +869,7 @@ def test_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         (["--scenario", str(tmp_path / "missing.json")], "error: cannot read scenario"),
         (["--faults", "boom=1"], "error: unknown fault 'boom'"),
         (["--scenario", str(scenario), "--packs", "3"], "error: the scenario has 1 packs, not 3"),
-        (["--dialect", "seplos"], None),
+        (["--dialect", "jbd"], None),
     ):
         if message is None:
             with pytest.raises(SystemExit):
@@ -884,3 +884,76 @@ def test_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         with pytest.raises(SystemExit):
             _command(*argv)
     assert "must be a whole number of at least 1, not 'fast'" in capsys.readouterr().err
+
+
+# -- the later dialects: Seplos, EG4, Boqiang -------------------------------------------------
+
+LATER = {"seplos": (0.01, 0.01), "eg4": (0.01, 0.01), "boqiang": (0.01, 0.01)}
+"""Wire steps of current and capacity; their voltages are in 10 mV too."""
+
+
+@pytest.mark.parametrize("count", [1, 2, 16])
+@pytest.mark.parametrize("name", sorted(LATER))
+async def test_later_dialects_read_as_served(name: str, count: int, clock: FakeClock) -> None:
+    """Each pack's 0x42 (and 0x44 where the dialect has it) decodes to the served model,
+    asked in the dialect's own request shape; none of them answers for every pack."""
+    current_step, capacity_step = LATER[name]
+    async with Simulator(name, count, clock=clock) as simulator, _client(simulator) as client:
+        stack, dialect = simulator.stack, simulator.stack.dialect
+        first = dialect.first_address
+        assert [pack.address for pack in stack.packs] == list(range(first, first + count))
+        for address in range(first, first + count):
+            analog = (await client.analog_values(address)).packs[0]
+            served = stack.analog_values(address)
+            assert analog.address == address
+            assert analog.cell_voltages == served.cell_voltages
+            assert analog.temperatures == pytest.approx(served.temperatures, abs=_near(0.1))
+            assert analog.voltage == pytest.approx(served.voltage, abs=_near(0.01))
+            assert analog.current == pytest.approx(served.current, abs=_near(current_step))
+            assert analog.remaining_capacity == pytest.approx(
+                served.remaining_capacity, abs=_near(capacity_step)
+            )
+            assert (analog.soc, analog.soc_source, analog.soh) == (
+                pytest.approx(served.soc, abs=0.1 + 1e-9), served.soc_source, served.soh
+            )  # fmt: skip
+            assert analog.temperature_names == served.temperature_names
+            if 0x44 in dialect.commands:
+                alarm = (await client.alarm_info(address)).packs[0]
+                assert_alarm_matches(alarm, stack.alarm_info(address))
+            request = client.raw_frames[-2].data
+            frame = parse_frame(request)
+            assert frame.adr == (address if dialect.request_adr is None else dialect.request_adr)
+            assert frame.info == (b"" if name == "eg4" else bytes([address]))
+        if name == "eg4":  # no INFO: no all-packs form to ask for
+            all_packs = dialect.encode_request(0x42, address=first, pack=0xFF)
+            assert all_packs == dialect.encode_request(0x42, address=first)
+        else:  # INFO 0xFF is refused (RTN 0x05)
+            with pytest.raises(PylontechResponseError, match="RTN 0x05"):
+                await client.all_analog_values(address=first)
+
+
+def test_later_dialects_report_soc_and_soh(clock: FakeClock) -> None:
+    """Seplos and EG4 packs report their own SOC (0.1 % and 1 % steps) and SOH; Boqiang none."""
+    for name, soh in (("seplos", 100.0), ("eg4", 98.0), ("boqiang", None)):
+        pack = Simulator(name, 1, clock=clock).stack.master.analog_values(0.0)
+        assert pack.soh == soh
+        assert pack.soc_source is (SocSource.CAPACITY if soh is None else SocSource.BMS)
+        assert pack.soc is not None
+
+
+async def test_seplos_scenario_round_trip(tmp_path: Path) -> None:
+    """A real Seplos pack (the README capture) as a scenario: served back with its SOC and SOH."""
+    capture = next(c for c in captures.ALL if c.id == "seplos-v2-0x20:2:0x42")
+    _, response = decode_response(capture.frame, 0x42, dialect="seplos")
+    assert isinstance(response, AnalogValues)
+    pack = response.packs[0]
+    document = stack_to_json(
+        StackData(dialect="seplos", packs=(PackData(address=0, analog=pack, alarm=None),))
+    )
+    async with Simulator(scenario=document) as simulator, _client(simulator) as client:
+        served = (await client.analog_values(0)).packs[0]
+        reply = client.raw_frames[-1].data
+    assert served == pack
+    assert len(reply) == len(capture.raw)
+    with pytest.raises(ScenarioError, match="boqiang stacks cannot be served"):
+        parse_scenario({"dialect": "boqiang", "packs": [_pack()]})

@@ -85,9 +85,23 @@ async def pylontech(clock: Clock) -> AsyncIterator[Simulator]:
         yield simulator
 
 
+@pytest.fixture
+async def seplos(clock: Clock) -> AsyncIterator[Simulator]:
+    """A 2-pack Seplos v2 stack (ADR 0 and 1): a dialect with SOC and SOH of its own."""
+    async with simulator_for("seplos", 2, clock) as simulator:
+        yield simulator
+
+
 @pytest.fixture(params=["pylontech", "pace"])
 def simulator(request: pytest.FixtureRequest) -> Simulator:
     """The 2-pack stack of each dialect (the `pylontech` or `pace` fixture)."""
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=["pylontech", "pace", "seplos"])
+def any_stack(request: pytest.FixtureRequest) -> Simulator:
+    """`simulator`, and a Seplos stack too: a later dialect, shown to work with nothing
+    changed but the kinds of values it has (SOH, its flags), for the entity tests."""
     return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
 
 

@@ -97,31 +97,31 @@ def inject(simulator: Simulator, address: int, flags: dict[str, bool]) -> None:
 
 
 async def test_snapshot(
-    hass: HomeAssistant, simulator: Simulator, snapshot: SnapshotAssertion
+    hass: HomeAssistant, any_stack: Simulator, snapshot: SnapshotAssertion
 ) -> None:
     """Every binary sensor (disabled ones from the registry, without a state)."""
-    entry = await add_entry(hass, simulator)
+    entry = await add_entry(hass, any_stack)
     assert platform_projection(hass, entry, "binary_sensor") == snapshot(name="binary_sensors")
 
 
 async def test_flags_equal_simulator(
-    hass: HomeAssistant, simulator: Simulator, clock: Clock
+    hass: HomeAssistant, any_stack: Simulator, clock: Clock
 ) -> None:
     """Flags and summaries as served while discharging, then while charging."""
-    entry = await add_entry(hass, simulator)
-    address = simulator.stack.master.address
-    assert served(simulator, address)[0].current < 0  # type: ignore[operator]
-    assert_flags_shown(hass, entry, simulator)
+    entry = await add_entry(hass, any_stack)
+    address = any_stack.stack.master.address
+    assert served(any_stack, address)[0].current < 0  # type: ignore[operator]
+    assert_flags_shown(hass, entry, any_stack)
     before = pack_binary_states(hass, entry, address)
 
     clock.t += 150  # a quarter cycle on: charging at 0.7 of the peak current
-    assert served(simulator, address)[0].current > 0  # type: ignore[operator]
+    assert served(any_stack, address)[0].current > 0  # type: ignore[operator]
     await refresh(hass, entry)
-    assert_flags_shown(hass, entry, simulator)
+    assert_flags_shown(hass, entry, any_stack)
     after = pack_binary_states(hass, entry, address)
     # What shows the swing from discharging to charging: a status bit, or (PACE, which has
-    # none) the balancing that starts while charging.
-    key = "using_battery_power" if simulator.stack.dialect.name == "pylontech" else "balancing"
+    # none, and Seplos) the balancing that starts while charging.
+    key = "using_battery_power" if any_stack.stack.dialect.name == "pylontech" else "balancing"
     assert (before[key], after[key]) == (
         (STATE_ON, STATE_OFF) if key == "using_battery_power" else (STATE_OFF, STATE_ON)
     )

@@ -27,6 +27,7 @@ import pytest_socket
 
 from custom_components.pylontech import config_flow
 from custom_components.pylontech.bms.exceptions import PylontechError
+from custom_components.pylontech.bms.frame import encode_frame
 from custom_components.pylontech.bms.transport import open_transport
 from custom_components.pylontech.const import (
     CONF_ADDRESSES,
@@ -41,7 +42,6 @@ from custom_components.pylontech.const import (
     CONNECTION_SERIAL,
     DOMAIN,
 )
-from tests import captures
 from tests.ha.conftest import FAST_OPTIONS, Clock, add_entry, entry_for, simulator_for
 
 if TYPE_CHECKING:
@@ -73,12 +73,9 @@ FOUND = {
         "- Pack 2 (address 2)",
     },
 }
-BOQIANG_REPLY = next(
-    c.raw
-    for c in captures.load("boqiang-0x26.jsonl")
-    if c.direction == "response" and c.command == 0x42
-)
-"""A real Boqiang BMS answer (VER 0x26): a BMS, but of a dialect this integration lacks."""
+BOQIANG_REPLY = encode_frame(ver=0x28, adr=2, cid1=0x46, cid2=0, info=bytes(40))
+"""An answer of VER 0x28 (as diyBMS emulates, protocol.md 4.4): a BMS, but of a dialect this
+integration lacks. (Boqiang, VER 0x26, was that example until it became a dialect.)"""
 
 
 @pytest.fixture(autouse=True)
@@ -380,7 +377,8 @@ TROUBLES: list[Any] = [
         "no_answer",
         {
             "error": "nothing answered on tcp://127.0.0.1:{port} "
-            "(tried pylontech at ADR 2, pace at ADR 1)"
+            "(tried pylontech at ADR 2, pace at ADR 1, seplos at ADR 0, eg4 at ADR 1, "
+            "boqiang at ADR 1)"
         },
         id="no_answer",
     ),

@@ -116,29 +116,29 @@ def entry_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
 
 
 async def test_snapshot(
-    hass: HomeAssistant, simulator: Simulator, snapshot: SnapshotAssertion
+    hass: HomeAssistant, any_stack: Simulator, snapshot: SnapshotAssertion
 ) -> None:
     """Devices and every sensor (disabled ones from the registry, without a state)."""
-    entry = await add_entry(hass, simulator)
+    entry = await add_entry(hass, any_stack)
     assert device_projection(hass, entry) == snapshot(name="devices")
     assert platform_projection(hass, entry, "sensor") == snapshot(name="sensors")
 
 
 async def test_pack_sensors_equal_simulator(
-    hass: HomeAssistant, simulator: Simulator, clock: Clock
+    hass: HomeAssistant, any_stack: Simulator, clock: Clock
 ) -> None:
     """Each pack's sensors show the values the simulator served, before and after a drift."""
-    entry = await add_entry(hass, simulator)
-    addresses = [pack.address for pack in simulator.stack.packs]
+    entry = await add_entry(hass, any_stack)
+    addresses = [pack.address for pack in any_stack.stack.packs]
     for address in addresses:
-        assert_pack_shows(hass, entry, simulator, address)
+        assert_pack_shows(hass, entry, any_stack, address)
     voltage = entity_id_for(hass, entry, "voltage", addresses[0])
     before = hass.states.get(voltage)
     clock.t += 200  # a third of the simulated cycle: every value has moved
     await refresh(hass, entry)
     assert hass.states.get(voltage) != before
     for address in addresses:
-        assert_pack_shows(hass, entry, simulator, address)
+        assert_pack_shows(hass, entry, any_stack, address)
 
 
 async def test_stack_sensors(hass: HomeAssistant, simulator: Simulator, clock: Clock) -> None:

@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+from .cli_console import run_console_decode
 from .cli_stack import add_stack_commands
 from .decode import decode_response
 from .dialects import DIALECTS, Dialect
@@ -49,13 +50,19 @@ def _parser() -> argparse.ArgumentParser:
         "decode",
         help="decode answer frames given as text",
         description="Decode answer frames such as ~20024600C0220248...F6D2 (the trailing CR "
-        "is optional). The dialect follows from VER and CID1 unless --dialect is given.",
+        "is optional). The dialect follows from VER and CID1 unless --dialect is given. With "
+        "--console, parse a saved console (text) dump FILE instead.",
     )
-    decode.add_argument(
+    what = decode.add_mutually_exclusive_group(required=True)
+    what.add_argument(
         "--command",
-        required=True,
         type=_command_code,
         help="the read command the frames answer, e.g. 0x42",
+    )
+    what.add_argument(
+        "--console",
+        metavar="COMMAND",
+        help='the console command the dump FILE answers, e.g. "pwr", "bat 1", "unit"',
     )
     decode.add_argument(
         "--dialect",
@@ -77,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the request asked for one pack (default: decided by the layout)",
     )
     decode.add_argument("--json", action="store_true", help="print one JSON object per frame")
-    decode.add_argument("frames", nargs="+", metavar="FRAME")
+    decode.add_argument("frames", nargs="+", metavar="FRAME", help="frames, or one FILE")
     decode.set_defaults(run=_run_decode)
     add_stack_commands(commands, _command_code)
     add_simulate_command(commands)
@@ -97,6 +104,8 @@ def _command_code(text: str) -> int:
 
 
 def _run_decode(args: argparse.Namespace) -> int:
+    if args.console is not None:
+        return run_console_decode(args.console, args.frames, as_json=args.json)
     status = 0
     for number, text in enumerate(args.frames, start=1):
         try:

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from .client import PylontechClient
-from .detect import Detection, detect
+from .detect import detect
 from .dialects import get_dialect
 from .exceptions import PylontechError
 from .serialize import stack_to_json, to_json
@@ -19,7 +19,7 @@ from .transport import DEFAULT_BAUDRATE, open_transport
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from .models import StackData
+    from .models import Detection, StackData
     from .transport import Transport
 
 MONITOR_INTERVAL = 5.0

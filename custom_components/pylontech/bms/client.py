@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from .dialects import Dialect
+    from .models import PackIdentity
     from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -112,6 +113,16 @@ class PylontechClient:
     async def close(self) -> None:
         """Close the connection; the next request opens it again."""
         await self._link.close()
+
+    async def identify(self, address: int) -> PackIdentity:
+        """Serial number, model and firmware of the pack at `address` (see `detect.identify`)."""
+        from .detect import identify  # detect builds on this module
+
+        return await identify(self, self.dialect, address)
+
+    async def identify_stack(self) -> PackIdentity | None:
+        """None: in the binary dialects the master pack speaks for the stack."""
+        return None
 
     # -- read commands ---------------------------------------------------------------------------
 

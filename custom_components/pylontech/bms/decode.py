@@ -33,7 +33,7 @@ def decode_response(
     if not isinstance(frame, Frame):
         frame = frame_from_text(frame)
     if dialect is None:
-        dialect = dialect_for_frame(frame)
+        dialect = dialect_for_frame(frame, command)
     elif isinstance(dialect, str):
         dialect = get_dialect(dialect)
     return dialect, dialect.decode(command, frame, all_packs=all_packs)

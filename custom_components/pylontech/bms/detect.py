@@ -13,6 +13,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from .client import PylontechClient
+from .console.detect import detect_console
+from .console.lines import PROMPTS
 from .dialects import DIALECTS
 from .exceptions import (
     PylontechConnectionError,
@@ -23,7 +25,7 @@ from .exceptions import (
     PylontechUnknownDialectError,
 )
 from .frame import parse_frame
-from .models import model
+from .models import AnalogValues, Detection, PackIdentity
 
 if TYPE_CHECKING:
     from .dialects import Dialect
@@ -33,34 +35,28 @@ _LOGGER = logging.getLogger(__name__)
 
 DETECT_TIMEOUT = 1.0  # s per request while probing
 MAX_PACKS = 16
+CELL_SUM_TOLERANCE = 0.05
+"""Most a probed pack's voltage may differ from the sum of its cells (relative)."""
 
-
-@model
-class PackIdentity:
-    """Who a pack is, as far as its dialect tells."""
-
-    address: int
-    serial_number: str | None = None
-    model: str | None = None
-    software_version: str | None = None
-    manufacturer: str | None = None
-
-
-@model
-class Detection:
-    """What answered on a transport."""
-
-    dialect: str
-    addresses: tuple[int, ...]
-    """Pack addresses, master first."""
-    all_packs: bool
-    """Whether the master answered the all-packs request (polls then use it)."""
-    packs: tuple[PackIdentity, ...]
-
-    @property
-    def master_serial(self) -> str | None:
-        """The master pack's serial number or barcode, when the BMS gives one."""
-        return self.packs[0].serial_number if self.packs else None
+# What tells the dialects apart, in the registry's probe order (dialects/__init__.py):
+#
+# - Pylontech: VER 0x20, CID1 0x46, master at ADR 2, INFO = pack. Its 0x42 block has the
+#   user-defined count 2 or 4 after the remaining capacity and LENID fits its walk exactly.
+# - PACE: VER 0x25 (answers carry it), master at ADR 1.
+# - Seplos v2: the same VER 0x20 and CID1 0x46 as Pylontech, so neither header nor request
+#   tells them apart: the answer's layout does. Its 0x42 block carries the custom count 10
+#   (Pylontech 2 or 4) and 27 bytes after the temperatures (Pylontech 11 or 17), its 0x44 the
+#   custom count 20 and twenty status bytes; each table refuses the other's answers (LENID
+#   must fit), and the pack voltage equals the sum of the cells only under the right reading
+#   (10 mV Seplos, 1 mV Pylontech), which the probe checks too. Addressing differs as well:
+#   a Seplos answers at ADR 0 by default and names a "command group" in INFO, which is why
+#   it is probed after Pylontech (whose ADR 2 a lone Seplos never has) and after PACE.
+# - EG4 LIFEPOWER4: VER 0x20 with CID1 0x4A (unique), ADR 1, requests without INFO.
+# - Boqiang: VER 0x26 (unique), requests to ADR 0 with the pack (from 1) in INFO.
+#
+# An answer whose VER/CID1 are not the probed dialect's is dropped by the client, and one
+# whose INFO does not fit the probed dialect's table is too: a wrong dialect times out, and
+# the next is tried. Every probe is one request bounded by `request_timeout`.
 
 
 async def detect(
@@ -83,13 +79,16 @@ async def detect(
     await transport.open()
     for dialect in DIALECTS:
         client = PylontechClient(transport, dialect, timeout=request_timeout, gap=gap)
+        probe: AnalogValues | None = None  # stays None after an error return code
         try:
-            await client.analog_values(dialect.first_address)
+            probe = await client.analog_values(dialect.first_address)
         except (PylontechTimeoutError, PylontechResponseError) as err:
             seen += [f.data for f in client.raw_frames if f.direction == "rx"]
             garbage = garbage or client.garbage
             if isinstance(err, PylontechTimeoutError):
                 _LOGGER.debug("no %s answer at ADR %d", dialect.name, dialect.first_address)
+                if (console := await _console_instead(client, request_timeout)) is not None:
+                    return console
                 continue
         except PylontechConnectionError:
             raise  # the transport itself failed: nothing to learn from the other dialects
@@ -97,9 +96,48 @@ async def detect(
             # A damaged answer: a BMS may well be there; try the next dialect all the same.
             _LOGGER.debug("%s probe: %s", dialect.name, err)
             seen += [f.data for f in client.raw_frames if f.direction == "rx"]
+            if (console := await _console_instead(client, request_timeout)) is not None:
+                return console
+            continue
+        if probe is not None and not _cells_add_up(probe):
+            _LOGGER.debug("%s probe: pack voltage is not the sum of the cells", dialect.name)
+            seen += [f.data for f in client.raw_frames if f.direction == "rx"]
             continue
         return await _survey(client, dialect, max_packs)
+    # Last, the console (protocol.md 5): it answers a line break with its prompt, and may need
+    # waking on a serial port. A binary BMS ignores the line break.
+    console = await detect_console(transport, request_timeout=request_timeout)
+    if console is not None:
+        return console
     raise _nothing_usable(transport, seen, garbage)
+
+
+async def _console_instead(client: PylontechClient, request_timeout: float) -> Detection | None:
+    """The console stack, when the reply to a binary probe looked like a console's.
+
+    A console echoes the probe and then its prompt (protocol.md 5.3); some RS485 adapters echo
+    too, so the console is asked before it is believed.
+    """
+    frames = client.raw_frames
+    sent = {frame.data.strip() for frame in frames if frame.direction == "tx"}
+    echoed = any(f.data.strip() in sent for f in frames if f.direction == "rx")
+    if not echoed and not any(prompt in client.garbage for prompt in PROMPTS):
+        return None
+    return await detect_console(client.transport, request_timeout=request_timeout, wake=False)
+
+
+def _cells_add_up(analog: AnalogValues) -> bool:
+    """Whether each pack's voltage is the sum of its cells, where both are known.
+
+    A frame read with the wrong dialect's units (10 mV against 1 mV) fails this.
+    """
+    for pack in analog.packs:
+        cells = [cell for cell in pack.cell_voltages if cell is not None]
+        if pack.voltage is None or not cells or len(cells) != len(pack.cell_voltages):
+            continue
+        if abs(sum(cells) - pack.voltage) > CELL_SUM_TOLERANCE * pack.voltage:
+            return False
+    return True
 
 
 async def _survey(client: PylontechClient, dialect: Dialect, max_packs: int) -> Detection:

@@ -52,6 +52,14 @@ class PylontechDecodeError(PylontechProtocolError):
     """A valid frame whose INFO does not fit the layout of the command it answers."""
 
 
+class PylontechConsoleError(PylontechProtocolError):
+    """Console (text) output that does not fit its command's layout, or a refused command.
+
+    A refusal is printed as "Invalid command or fail to excute." or "Command completed
+    unccessfully" (both sic; tests/vectors/console dumps).
+    """
+
+
 class PylontechResponseError(PylontechError):
     """The BMS answered with a return code (RTN) other than 0, normal."""
 

@@ -161,6 +161,8 @@ class PackAnalogValues:
     cycles: int | None
     soc: float | None
     soc_source: SocSource | None
+    soh: float | None = None
+    """State of health in percent, where the BMS reports it (Seplos, EG4)."""
     cell_voltage_min: float | None
     cell_voltage_max: float | None
     cell_voltage_average: float | None
@@ -331,8 +333,60 @@ class PackData:
 
 
 @model
+class SystemTotals:
+    """A high-voltage string as one battery, as its controller reports it (console `pwr`)."""
+
+    voltage: float | None
+    current: float | None
+    power: float | None
+    """W; voltage x current, positive while charging."""
+    soc: float | None
+    remaining_capacity: float | None
+    remaining_energy: float | None
+    temperature: float | None
+    cell_voltage_min: float | None
+    cell_voltage_max: float | None
+    base_state: str | None
+    error_code: int | None
+
+
+@model
 class StackData:
     """One poll of a whole stack, packs in address order."""
 
     dialect: str
     packs: tuple[PackData, ...]
+    series: bool = False
+    """Whether the packs are the modules of one string in series (high-voltage controllers):
+    the string's voltage is then their sum and its current theirs; else packs are in parallel."""
+    system: SystemTotals | None = None
+    """The string's own totals where its controller reports them."""
+
+
+@model
+class PackIdentity:
+    """Who a pack (or a high-voltage controller) is, as far as its protocol tells."""
+
+    address: int
+    serial_number: str | None = None
+    model: str | None = None
+    software_version: str | None = None
+    manufacturer: str | None = None
+
+
+@model
+class Detection:
+    """What answered on a transport."""
+
+    dialect: str
+    addresses: tuple[int, ...]
+    """Pack (or module) addresses, master first."""
+    all_packs: bool
+    """Whether the master answered the all-packs request (polls then use it)."""
+    packs: tuple[PackIdentity, ...]
+    """Identities of the packs; on a high-voltage console the controller's comes first."""
+
+    @property
+    def master_serial(self) -> str | None:
+        """The master pack's serial number or barcode, when the BMS gives one."""
+        return self.packs[0].serial_number if self.packs else None

@@ -56,5 +56,14 @@ def pack_to_json(pack: PackData) -> dict[str, JsonValue]:
 
 
 def stack_to_json(stack: StackData) -> dict[str, JsonValue]:
-    """A whole poll as `read --json` prints it (and as `simulate --scenario` reads it)."""
-    return {"dialect": stack.dialect, "packs": [pack_to_json(pack) for pack in stack.packs]}
+    """A whole poll as `read --json` prints it (and as `simulate --scenario` reads it).
+
+    A high-voltage string adds "topology": "series" and its controller's totals as "system".
+    """
+    body: dict[str, JsonValue] = {
+        "dialect": stack.dialect,
+        "packs": [pack_to_json(pack) for pack in stack.packs],
+    }
+    if stack.series:
+        body.update(topology="series", system=to_json(stack.system))
+    return body

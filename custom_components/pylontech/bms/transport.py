@@ -400,8 +400,12 @@ class SerialTransport(_LoopTransport):
         """Describe the port; nothing is opened before `open`."""
         super().__init__(connect_timeout=connect_timeout, idle_timeout=None)
         self.url = url_or_device
+        self.set_baudrate(baudrate)
+
+    def set_baudrate(self, baudrate: int) -> None:
+        """Use `baudrate` from the next `open` on (the console wake-up switches speeds)."""
         self.baudrate = baudrate
-        where = serialx.redact_uri(url_or_device)
+        where = serialx.redact_uri(self.url)
         if "://" not in where:
             where = f"serial://{where}"
         self.description = f"{where} at {baudrate} Bd"

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..exceptions import PylontechUnknownDialectError
+from ..exceptions import PylontechDecodeError, PylontechError, PylontechUnknownDialectError
 from .base import Command, Dialect, RequestInfo, Wire
+from .boqiang import BOQIANG
+from .console import CONSOLE
+from .eg4 import EG4
 from .pace import PACE
 from .pylontech import PYLONTECH
+from .seplos import SEPLOS
 
 if TYPE_CHECKING:
     from ..frame import Frame
 
-DIALECTS: tuple[Dialect, ...] = (PYLONTECH, PACE)
+# Detection probes in this order (detect.py says why it is this one).
+DIALECTS: tuple[Dialect, ...] = (PYLONTECH, PACE, SEPLOS, EG4, BOQIANG)
 
-_BY_NAME = {name: d for d in DIALECTS for name in (d.name, *d.aliases)}
-_BY_HEADER = {(d.ver, d.cid1): d for d in DIALECTS}
+_BY_NAME = {name: d for d in (*DIALECTS, CONSOLE) for name in (d.name, *d.aliases)}
+_BY_HEADER: dict[tuple[int, int], tuple[Dialect, ...]] = {}
+for _dialect in DIALECTS:
+    _key = (_dialect.ver, _dialect.cid1)
+    _BY_HEADER[_key] = (*_BY_HEADER.get(_key, ()), _dialect)
 
 
 def get_dialect(name: str) -> Dialect:
@@ -28,23 +36,53 @@ def get_dialect(name: str) -> Dialect:
         raise PylontechUnknownDialectError(msg) from None
 
 
-def dialect_for_frame(frame: Frame) -> Dialect:
-    """The dialect whose VER and CID1 the frame carries."""
-    dialect = _BY_HEADER.get((frame.ver, frame.cid1))
-    if dialect is not None:
-        return dialect
-    msg = f"no known dialect uses VER 0x{frame.ver:02X} with CID1 0x{frame.cid1:02X}"
-    raise PylontechUnknownDialectError(msg, frame.raw)
+def claims(dialect: Dialect, frame: Frame, command: int) -> bool:
+    """Whether `frame` can be `dialect`'s answer to read command `command`.
+
+    It must carry the dialect's VER and CID1 and be a request-free answer whose INFO fits the
+    command's layout; an error return code fits any layout. This is what the client accepts.
+    """
+    if (frame.ver, frame.cid1) != (dialect.ver, dialect.cid1) or command not in dialect.commands:
+        return False
+    try:
+        dialect.decode(command, frame)
+    except PylontechDecodeError:
+        return False
+    except PylontechError:
+        return True  # an error return code: an answer, whatever the layout
+    return True
+
+
+def dialect_for_frame(frame: Frame, command: int | None = None) -> Dialect:
+    """The dialect whose VER and CID1 the frame carries.
+
+    Seplos shares VER 0x20 and CID1 0x46 with Pylontech: given the `command` a frame answers,
+    the first dialect in registry order whose layout it fits is chosen; without one, or when
+    none fits, the first dialect with that header.
+    """
+    dialects = _BY_HEADER.get((frame.ver, frame.cid1))
+    if dialects is None:
+        msg = f"no known dialect uses VER 0x{frame.ver:02X} with CID1 0x{frame.cid1:02X}"
+        raise PylontechUnknownDialectError(msg, frame.raw)
+    if command is not None and len(dialects) > 1 and not frame.is_request:
+        for dialect in dialects:
+            if claims(dialect, frame, command):
+                return dialect
+    return dialects[0]
 
 
 __all__ = [
+    "BOQIANG",
     "DIALECTS",
+    "EG4",
     "PACE",
     "PYLONTECH",
+    "SEPLOS",
     "Command",
     "Dialect",
     "RequestInfo",
     "Wire",
+    "claims",
     "dialect_for_frame",
     "get_dialect",
 ]

@@ -76,6 +76,9 @@ class Dialect:
     """ADR of the master pack; the others follow it."""
     all_packs_request: bool = False
     """Whether polls ask the master for every pack in one frame (INFO 0xFF)."""
+    request_adr: int | None = None
+    """The ADR every request carries, whatever the pack, when the pack is named only in INFO
+    (Boqiang: ADR 0, protocol.md 4.3); None: the pack's own address."""
 
     def command(self, code: int) -> Command:
         """The read command with this code, or `PylontechUnsupportedCommandError`."""
@@ -95,7 +98,8 @@ class Dialect:
         info = b""
         if command.request is RequestInfo.PACK:
             info = bytes([address if pack is None else pack])
-        return encode_frame(ver=self.ver, adr=address, cid1=self.cid1, cid2=code, info=info)
+        adr = address if self.request_adr is None else self.request_adr
+        return encode_frame(ver=self.ver, adr=adr, cid1=self.cid1, cid2=code, info=info)
 
     def decode(self, code: int, frame: Frame, *, all_packs: bool | None = None) -> Response:
         """Decode an answer to read command `code`.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import PylontechDecodeError
@@ -27,6 +28,49 @@ if TYPE_CHECKING:
 
     from ..frame import Frame
     from .base import Dialect, Wire
+
+
+class Selector(Enum):
+    """What the byte after INFOFLAG / DATAFLAG of a 0x42 or 0x44 answer says."""
+
+    PACK_OR_COUNT = "pack_or_count"
+    """The pack address in a one-pack answer, the pack count in an all-packs answer
+    (Pylontech, PACE; protocol.md 2.8, 3.4)."""
+    PACK = "pack"
+    """Always one pack, whose address this byte is (EG4 bus id, Boqiang group; protocol.md 4)."""
+    GROUP = "group"
+    """Always one pack, named by the header's ADR: the byte is Seplos' "command group", which
+    a pack at ADR 0 answers as 1 (protocol.md 4.1, seplos-v2-0x20 captures)."""
+
+    def split(
+        self, frame: Frame, block: Layout, all_packs: bool | None, max_tail: int
+    ) -> tuple[int | None, list[tuple[Values, bytes]]]:
+        """The pack the answer names (None: every pack) and each block's values and tail."""
+        if self is Selector.PACK_OR_COUNT:
+            return split_pack_blocks(frame, block, all_packs=all_packs, max_tail=max_tail)
+        address, blocks = split_pack_blocks(frame, block, all_packs=False, max_tail=max_tail)
+        return (frame.adr if self is Selector.GROUP else address), blocks
+
+    def write(self, all_packs: bool, count: int, address: int | None) -> int:
+        """The byte an answer carries for `count` packs, the first at `address`."""
+        if all_packs and self is Selector.PACK_OR_COUNT:
+            return count
+        return address or 0
+
+
+def _merge_temperatures(values: Values, key: str, extra: tuple[str, ...]) -> None:
+    """Append the uncounted temperature fields `extra` to the counted ones under `key`."""
+    if extra:
+        values[key] = (*values[key], *(values.pop(name) for name in extra))
+
+
+def _split_temperatures(values: Values, key: str, extra: tuple[str, ...]) -> None:
+    """The inverse of `_merge_temperatures`, for writing."""
+    if extra:
+        items = tuple(values[key])
+        counted = len(items) - len(extra)
+        values[key] = items[:counted]
+        values.update(zip(extra, items[counted:], strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +124,16 @@ class AnalogDecoder:
     tail_soc: bool = False
     user_defined: Callable[[PackAnalogValues], int] = lambda pack: 3
     """The "user defined" count a BMS sends for a pack, when the wire does not say."""
+    selector: Selector = Selector.PACK_OR_COUNT
+    extra_temperatures: tuple[str, ...] = ()
+    """Keys of temperatures the block carries after the counted ones, outside the count
+    (EG4's environment and MOSFET sensors, protocol.md 4.2); they join the tuple."""
 
     def encode(self, response: Response, wire: Wire) -> bytes:
         """INFOFLAG, the address or pack count, then each pack's block and its extra bytes."""
         assert isinstance(response, AnalogValues)
         packs = response.packs
-        selector = len(packs) if response.all_packs else packs[0].address or 0
+        selector = self.selector.write(response.all_packs, len(packs), packs[0].address)
         info = bytearray((wire.infoflag, selector))
         for index, pack in enumerate(packs):
             counts = wire.user_defined
@@ -93,14 +141,15 @@ class AnalogDecoder:
             values["user_defined"] = (
                 counts[index] if index < len(counts) else self.user_defined(pack)
             )
+            _split_temperatures(values, "temperatures", self.extra_temperatures)
             info += self.block.write(values) + pack.extra
         return bytes(info)
 
     def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
         """Decode every pack block."""
-        address, blocks = split_pack_blocks(
-            frame, self.block, all_packs=all_packs, max_tail=self.max_tail
-        )
+        address, blocks = self.selector.split(frame, self.block, all_packs, self.max_tail)
+        for values, _extra in blocks:
+            _merge_temperatures(values, "temperatures", self.extra_temperatures)
         names = dialect.names_for_temperatures
         return AnalogValues(
             all_packs=address is None,
@@ -117,14 +166,16 @@ class AnalogDecoder:
     ) -> PackAnalogValues:
         """One pack's model from the values of its block, with the derived values.
 
-        The one place power, SOC (from the BMS or the capacities) and the cell statistics are
+        SOC and SOH are the BMS's where the block has them ("soc", "soh"). The one place
+        power, SOC (from the BMS or the capacities) and the cell statistics are
         derived; the simulator builds the models it serves through it too.
         """
         voltage = values["voltage"]
         current = values["current"]
         remaining = values["remaining_capacity"]
         full = values["full_capacity"]
-        soc, soc_source = values.get("soc"), SocSource.BMS
+        soc, soh, soc_source = values.get("soc"), values.get("soh"), SocSource.BMS
+        soc = None if soc is None else float(soc)  # whole percent on EG4: still a float
         if soc is None and self.tail_soc and len(extra) == 1 and extra[0] <= 100:
             soc = float(extra[0])
         if soc is None:
@@ -151,6 +202,7 @@ class AnalogDecoder:
             cycles=values["cycles"],
             soc=soc,
             soc_source=None if soc is None else soc_source,
+            soh=None if soh is None else float(soh),
             cell_voltage_min=low,
             cell_voltage_max=high,
             cell_voltage_average=average,
@@ -167,15 +219,23 @@ type FlagRow = tuple[str, int, str, FlagCategory]
 
 @dataclass(frozen=True, slots=True)
 class AlarmDecoder:
-    """0x44: per-value states, then status bytes whose bits `flags` names."""
+    """0x44: per-value states, then status bytes whose bits `flags` names.
+
+    A layout with one current state (Seplos, EG4: one byte for charge and discharge current,
+    protocol.md 4.1) reads it as "charge_current_state"; it then stands for both.
+    """
 
     block: Layout
     status_keys: tuple[str, ...]
     flags: tuple[FlagRow, ...]
     balance_keys: tuple[str, ...] | None = None
+    """Bytes whose bits are the cells being balanced, cells 1-8 first."""
     charge_mosfet: tuple[str, int] | None = None
     discharge_mosfet: tuple[str, int] | None = None
     max_tail: int = 0
+    selector: Selector = Selector.PACK_OR_COUNT
+    extra_temperatures: tuple[str, ...] = ()
+    """Keys of temperature states after the counted ones, outside the count (EG4)."""
     _flag_table: tuple[tuple[str, int, tuple[Flag, Flag]], ...] = field(
         init=False, repr=False, compare=False
     )
@@ -195,7 +255,7 @@ class AlarmDecoder:
         """INFOFLAG, the address or pack count, then each pack's states and status bytes."""
         assert isinstance(response, AlarmInfo)
         packs = response.packs
-        selector = len(packs) if response.all_packs else packs[0].address or 0
+        selector = self.selector.write(response.all_packs, len(packs), packs[0].address)
         info = bytearray((wire.infoflag, selector))
         for pack in packs:
             values: Values = {
@@ -206,6 +266,7 @@ class AlarmDecoder:
                 "discharge_current_state": pack.discharge_current_state.raw,
                 **dict(zip(self.status_keys, pack.status_bytes, strict=True)),
             }
+            _split_temperatures(values, "temperature_states", self.extra_temperatures)
             info += self.block.write(values) + pack.extra
         return bytes(info)
 
@@ -219,9 +280,9 @@ class AlarmDecoder:
 
     def decode(self, dialect: Dialect, frame: Frame, all_packs: bool | None) -> Response:
         """Decode every pack block."""
-        address, blocks = split_pack_blocks(
-            frame, self.block, all_packs=all_packs, max_tail=self.max_tail
-        )
+        address, blocks = self.selector.split(frame, self.block, all_packs, self.max_tail)
+        for values, _extra in blocks:
+            _merge_temperatures(values, "temperature_states", self.extra_temperatures)
         return AlarmInfo(
             all_packs=address is None,
             packs=tuple(self._pack(dialect, v, extra, address) for v, extra in blocks),
@@ -243,7 +304,11 @@ class AlarmDecoder:
             temperature_names=dialect.names_for_temperatures(len(temperature_states)),
             charge_current_state=level(values["charge_current_state"]),
             voltage_state=level(values["voltage_state"]),
-            discharge_current_state=level(values["discharge_current_state"]),
+            discharge_current_state=level(
+                values["discharge_current_state"]
+                if "discharge_current_state" in values
+                else values["charge_current_state"]
+            ),
             flags=tuple(pair[values[byte] >> bit & 1] for byte, bit, pair in self._flag_table),
             balancing_cells=balancing,
             charge_mosfet=_bit(values, self.charge_mosfet),

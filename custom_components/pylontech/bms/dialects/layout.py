@@ -1,7 +1,7 @@
 """Field tables, and the one reader that walks INFO bytes by them.
 
 A dialect describes each answer as a table of steps (`Number`, `Counted`, `Text`, `Version`,
-`Bits`, `When`). `compiled` turns a table into a `Layout`: the steps, plus one reader function
+`Bits`, `Fixed`, `When`). `compiled` turns a table into a `Layout`: the steps, plus one reader function
 generated from them, in which runs of one- and two-byte numbers become a single struct read and
 each conversion is a plain expression. The generated source is kept in `Layout.source`; it is the
 table, spelled out. Every multi-byte number is big-endian (protocol.md 2.10).
@@ -219,6 +219,31 @@ class Bits:
 
 
 @dataclass(frozen=True, slots=True)
+class Fixed:
+    """A one-byte count whose value is part of the layout (Seplos' "custom number" 10).
+
+    Any other value means the INFO is not of this layout: a decode error, so that a frame of
+    another dialect with the same VER and CID1 is never read with this table.
+    """
+
+    key: str
+    value: int
+
+    def read(self, data: bytes, pos: int, out: Values) -> int:
+        """Check the byte and store its value."""
+        _need(data, pos + 1, self.key)
+        if data[pos] != self.value:
+            msg = f"{self.key!r} is 0x{data[pos]:02X}, not 0x{self.value:02X}"
+            raise PylontechDecodeError(msg, data)
+        out[self.key] = self.value
+        return pos + 1
+
+    def write(self, values: Values) -> bytes:
+        """The fixed byte, whatever `values` say."""
+        return bytes([self.value])
+
+
+@dataclass(frozen=True, slots=True)
 class When:
     """Steps present only when `test` holds for the values read so far."""
 
@@ -230,7 +255,7 @@ class When:
         return self.steps.write(values) if self.test(values) else b""
 
 
-type Step = Number | Counted | Text | Version | Bits | When
+type Step = Number | Counted | Text | Version | Bits | Fixed | When
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ with the dialects' encoders, so they have the layout of real answers.
 """
 
 from .command import add_simulate_command, run_simulate
+from .console_server import ConsoleSimulator
 from .drift import DriftingPack
 from .faults import FaultKind, FaultPlan, FaultSpecError
 from .fields import ScenarioError
@@ -16,6 +17,7 @@ from .server import Simulator
 from .stack import Reply, SimulatedStack
 
 __all__ = [
+    "ConsoleSimulator",
     "DriftingPack",
     "FaultKind",
     "FaultPlan",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..dialects import DIALECTS
 from ..exceptions import PylontechError
+from .console_cli import add_console_arguments, run_console
 from .faults import FaultPlan
 from .server import DEFAULT_DELAY, Simulator
 
@@ -50,6 +51,7 @@ def add_simulate_command(subparsers: Subparsers) -> argparse.ArgumentParser:
     )
     parser.add_argument("--clients", type=_whole(1), help="most TCP clients at once")
     parser.add_argument("--seed", type=int, default=0, help="seed of values and faults")
+    add_console_arguments(parser)
     parser.set_defaults(run=run_simulate)
     return parser
 
@@ -70,6 +72,8 @@ def _whole(low: int) -> Callable[[str], int]:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Serve until interrupted: 0 after Ctrl-C, 1 with a one-line error."""
+    if args.console:
+        return run_console(args)
     try:
         simulator = Simulator(
             args.dialect,

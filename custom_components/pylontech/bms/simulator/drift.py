@@ -9,9 +9,12 @@ since the simulation began), so a test that sets `t` knows exactly what is serve
   in closed form, so it never runs away), kept within 0 .. full;
 - cell voltages: a LiFePO4 open-circuit curve at that SOC (3.0 V empty .. 3.45 V full), plus
   the current through each cell's resistance and a fixed offset of a few mV per cell;
-- pack voltage: the sum of the cells; temperatures: ambient plus a little per ampere;
+- pack voltage: the sum of the cells, at the wire's resolution; temperatures: ambient plus a little per ampere;
+- SOC and SOH (Seplos, EG4): the remaining charge over the full capacity at the BMS's
+  resolution, and the profile's SOH;
 - alarms: all normal, both MOSFETs on, the charge/discharge status bits following the
-  current, and (PACE) the cells more than 4 mV above the lowest balanced while charging.
+  current, and (PACE, Seplos, EG4) the cells more than 4 mV above the lowest balanced while
+  charging.
 """
 
 from __future__ import annotations
@@ -110,6 +113,11 @@ class DriftingPack(SimulatedPack):
         remaining = round(self.remaining_capacity(t), 2)
         cells = self.cell_voltages(t)
         full = self.full_capacity
+        profile = self.profile
+        soc = None
+        if profile.soc_step is not None:  # the BMS's own SOC, at its resolution
+            soc = round(remaining / full * 100 / profile.soc_step) * profile.soc_step
+            soc = round(soc, 1)
         return analog_values(
             self.dialect,
             address=self.address,
@@ -119,12 +127,14 @@ class DriftingPack(SimulatedPack):
                 for offset, per_amp in self.heat
             ),
             current=current,
-            voltage=round(sum(cells), 3),
+            voltage=round(round(sum(cells) / profile.voltage_step) * profile.voltage_step, 3),
             remaining_capacity=remaining,
             full_capacity=full,
             design_capacity=self.profile.design_capacity,
             cycles=self.cycles,
             extra=soc_byte(None, remaining, full) if self.profile.soc_tail else b"",
+            soc=soc,
+            soh=profile.soh,
         )
 
     def alarm_info(self, t: float) -> PackAlarmInfo:
@@ -132,6 +142,8 @@ class DriftingPack(SimulatedPack):
         current = self.current(t)
         charging, discharging = current > 0, current < 0
         wanted = {
+            "charging": charging,
+            "discharging": discharging,
             "effective_charge_current": charging,
             "effective_discharge_current": discharging,
             "using_battery_power": discharging,

@@ -1,8 +1,9 @@
-"""What a simulated pack is like when nothing says otherwise: a US3000C or an SOK 48V 100Ah.
+"""What a simulated pack is like when nothing says otherwise: one kind of pack per dialect.
 
-The numbers come from real answers in tests/vectors (protocol.md 2.4, 2.6, 2.7, 3.2, 3.3): the
-US3000C's 0x47 limits and 0x92 charge limits, its serial and version formats, and the SOK's
-barcode and version text.
+A US3000C, an SOK 48V 100Ah, a Seplos 1101-SP15, an EG4 LIFEPOWER4 or a Boqiang BMS007-LD43.
+The numbers come from real answers in tests/vectors (protocol.md 2.4, 2.6, 2.7, 3.2, 3.3, 4): the
+US3000C's 0x47 limits and 0x92 charge limits, its serial and version formats, the SOK's barcode
+and version text, and the sizes, names and versions of the other three.
 """
 
 from __future__ import annotations
@@ -73,6 +74,12 @@ class PackProfile:
     software_version: str
     manufacturer_version: str
     manufacturer: str
+    soc_step: float | None = None
+    """Resolution of the SOC the BMS reports itself (%); None: it reports none."""
+    soh: float | None = None
+    """The SOH the BMS reports (%), where it reports one."""
+    voltage_step: float = 0.001
+    """Resolution of the pack voltage on the wire, V (10 mV on Seplos, EG4, Boqiang)."""
 
     def identity(self, rng: random.Random, count: int) -> list[PackIdentity]:
         """Identities for `count` packs of one stack: distinct serials, one firmware."""
@@ -150,5 +157,81 @@ SOK_100AH = PackProfile(
     manufacturer="SOK",
 )
 
-PROFILES = {"pylontech": US3000C, "pace": SOK_100AH}
+# seplos-v2-0x20:2 and :8, a 1101-SP15: 16 cells, 6 temperatures, 170 Ah of 180 Ah rated.
+SEPLOS_SP15 = PackProfile(
+    cells=16,
+    temperatures=6,
+    full_capacity=(168.0, 172.0),
+    design_capacity=180.0,
+    current_amplitude=30.0,
+    cycles=(40, 120),
+    infoflag=0x00,
+    user_defined=None,  # always 10: the layout writes it
+    soc_tail=False,
+    system_parameters=None,
+    charge_limits=None,
+    identity_prefix="SP15",  # no serial-number command: never served
+    identity_suffix="",
+    model="1101-SP15",
+    software_version="",
+    manufacturer_version="2.7",
+    manufacturer="CANProtocol:Sofar",
+    soc_step=0.1,
+    soh=100.0,
+    voltage_step=0.01,
+)
+
+# eg4-0x20:2, a LIFEPOWER4: 16 cells, 4 + 2 temperatures, about 100 Ah, SOC and SOH in %.
+EG4_LIFEPOWER4 = PackProfile(
+    cells=16,
+    temperatures=6,
+    full_capacity=(98.0, 100.0),
+    design_capacity=None,
+    current_amplitude=25.0,
+    cycles=(50, 150),
+    infoflag=0x10,  # the capture's data flag
+    user_defined=None,  # the constant 15: the dialect's default
+    soc_tail=False,
+    system_parameters=None,
+    charge_limits=None,
+    identity_prefix="EG4",  # no identity command: never served
+    identity_suffix="",
+    model="LIFEPOWER4",
+    software_version="",
+    manufacturer_version="",
+    manufacturer="EG4",
+    soc_step=1.0,
+    soh=98.0,
+    voltage_step=0.01,
+)
+
+# boqiang-0x26:4 and :6, a BMS007-LD43-16S: 16 cells, 6 temperatures, 50 Ah.
+BOQIANG_LD43 = PackProfile(
+    cells=16,
+    temperatures=6,
+    full_capacity=(50.0, 50.0),
+    design_capacity=None,
+    current_amplitude=10.0,
+    cycles=(1, 50),
+    infoflag=0x00,
+    user_defined=None,  # 2: the dialect's default
+    soc_tail=False,
+    system_parameters=None,
+    charge_limits=None,
+    identity_prefix="BQ",  # no serial-number command: never served
+    identity_suffix="",
+    model="BMS07-LD43",
+    software_version="",
+    manufacturer_version="1.8",
+    manufacturer="JS-Richpower Co.,Ltd",
+    voltage_step=0.01,
+)
+
+PROFILES = {
+    "pylontech": US3000C,
+    "pace": SOK_100AH,
+    "seplos": SEPLOS_SP15,
+    "eg4": EG4_LIFEPOWER4,
+    "boqiang": BOQIANG_LD43,
+}
 """The profile of each dialect's packs, by dialect name."""

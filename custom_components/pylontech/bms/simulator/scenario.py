@@ -114,6 +114,12 @@ def _pack(dialect: Dialect, item: JsonObject, index: int, identity: PackIdentity
     voltage = item.number("voltage")
     if voltage is None:
         voltage = round(sum(cell for cell in cells if cell is not None), 3)
+    if 0x44 not in dialect.commands:
+        msg = f"{item.where}: {dialect.name} stacks cannot be served from a scenario (no 0x44)"
+        raise ScenarioError(msg)
+    # SOC and SOH as the BMS reports them, where it does (Seplos, EG4).
+    reports_soc = PROFILES[dialect.name].soc_step is not None
+    soc = item.number("soc") if item.data.get("soc_source") != "capacity" else None
     analog = analog_values(
         dialect,
         address=address,
@@ -126,6 +132,8 @@ def _pack(dialect: Dialect, item: JsonObject, index: int, identity: PackIdentity
         design_capacity=item.number("design_capacity"),
         cycles=item.integer("cycles", required=True),
         extra=_analog_tail(dialect, item, remaining, full),
+        soc=soc if reports_soc else None,
+        soh=item.number("soh") if reports_soc else None,
     )
     return StaticPack(
         address=address,

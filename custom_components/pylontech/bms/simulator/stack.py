@@ -10,6 +10,12 @@ Addressing (protocol.md 2.1, 2.8, 3.1, 3.4):
   the pack in INFO's command byte; 0xC1/0xC2 return the master's identity for every address;
   ADR 0xFF reaches the master (the 0x90 poll of the PylonToMQTT trace).
 
+- Seplos: like Pylontech, each pack at its own ADR (0, 1, ...), but no all-packs answer (INFO
+  0xFF is for RS232 only, protocol.md 4.1): RTN 0x05.
+- EG4: each pack at its own ADR (1, ...); 0x42/0x44 requests carry no INFO (protocol.md 4.2).
+- Boqiang: requests go to ADR 0 and name the pack (1, ...) in INFO; answers keep ADR 0 and
+  carry VER 0x26 whatever the request's VER (protocol.md 4.3, 1.5).
+
 A request for an address no pack has gets no answer. A code the dialect has no read command for
 (unknown, write or control) gets RTN 0x04; the simulator never changes state. A per-pack command
 without its INFO byte, or INFO 0xFF where a stack does not answer for every pack, gets RTN 0x05.
@@ -65,11 +71,16 @@ class _Habits:
     """The master answers for every pack, with its own ADR in the header."""
     checks_ver: bool
     """A request of another VER gets RTN 0x01 (but 0x4F)."""
+    all_packs: bool = True
+    """The master answers INFO 0xFF for every pack."""
 
 
 _HABITS = {
     "pylontech": _Habits(master_answers=False, checks_ver=True),
     "pace": _Habits(master_answers=True, checks_ver=False),
+    "seplos": _Habits(master_answers=False, checks_ver=True, all_packs=False),
+    "eg4": _Habits(master_answers=False, checks_ver=True, all_packs=False),
+    "boqiang": _Habits(master_answers=False, checks_ver=False, all_packs=False),
 }
 
 
@@ -126,12 +137,17 @@ class SimulatedStack:
             return None
         code, adr = request.cid2, request.adr
         habits = self._habits
+        if dialect.request_adr is not None:
+            if adr != dialect.request_adr:
+                _LOGGER.debug("not our ADR 0x%02X: silence", adr)
+                return None
+            adr = self.master.address  # the stack's bus address; INFO names the pack
         if adr == INFO_ALL_PACKS and habits.master_answers:
             adr = self.master.address
         if adr not in self._by_address:
             _LOGGER.debug("no pack at ADR 0x%02X: silence", adr)
             return None
-        header = self.master.address if habits.master_answers else adr
+        header = self._header(adr)
         command = dialect.commands.get(code)
         if command is None:
             _LOGGER.debug("0x%02X is no read command of %s: RTN 0x04", code, dialect.name)
@@ -139,8 +155,16 @@ class SimulatedStack:
         if habits.checks_ver and request.ver != dialect.ver and command.name != "protocol_version":
             return self.error(RTN_VER_ERROR, code, header)
         if command.request is RequestInfo.NONE:
+            if command.name in _ALL_PACKS_COMMANDS:  # EG4: the pack at this ADR
+                return self.pack_answer(code, adr)
             return self._reply(code, self._stack_response(command.name, adr), header)
         return self._per_pack(request, command.name, adr, header)
+
+    def _header(self, address: int) -> int:
+        """The ADR in the header of an answer for the pack at `address`."""
+        if self.dialect.request_adr is not None:
+            return self.dialect.request_adr
+        return self.master.address if self._habits.master_answers else address
 
     def _per_pack(self, request: Frame, name: str, adr: int, header: int) -> Reply | None:
         """The answer to a command whose INFO names a pack, or 0xFF for every pack."""
@@ -150,7 +174,7 @@ class SimulatedStack:
         selector = request.info[0]
         if selector == INFO_ALL_PACKS:
             at_master = adr == self.master.address or self._habits.master_answers
-            if name not in _ALL_PACKS_COMMANDS or not at_master:
+            if name not in _ALL_PACKS_COMMANDS or not at_master or not self._habits.all_packs:
                 return self.error(RTN_FORMAT_ERROR, code, header)
             return self._reply(code, self._all_packs_response(name), header)
         if selector not in self._by_address:
@@ -160,7 +184,7 @@ class SimulatedStack:
 
     def pack_answer(self, code: int, address: int) -> Reply:
         """The answer of the pack at `address` to per-pack command `code`."""
-        header = self.master.address if self._habits.master_answers else address
+        header = self._header(address)
         name = self.dialect.command(code).name
         return self._reply(code, self._pack_response(name, address), header, pack=address)
 

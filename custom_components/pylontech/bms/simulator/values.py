@@ -60,9 +60,17 @@ def analog_values(
     design_capacity: float | None,
     cycles: int | None,
     extra: bytes = b"",
+    soc: float | None = None,
+    soh: float | None = None,
 ) -> PackAnalogValues:
-    """A pack's 0x42 model with its values derived exactly as a decoder derives them."""
+    """A pack's 0x42 model with its values derived exactly as a decoder derives them.
+
+    `soc` and `soh` are what a BMS that reports them sends (Seplos, EG4); without `soc` the
+    SOC follows from the capacities, as a decoder derives it.
+    """
     values = {
+        "soc": soc,
+        "soh": soh,
         "cell_voltages": cell_voltages,
         "temperatures": temperatures,
         "current": current,

@@ -1,0 +1,286 @@
+"""The console client: reads a stack through the Pylontech console text protocol (protocol.md 5).
+
+Two kinds of consoles answer the same commands with different layouts:
+
+- a US-series master (US2000B/C, US3000, US5000, Pytes E-BOX): `pwr` lists every pack position
+  of the stack, `bat N` the cells of pack N, `pwr N` its totals; the packs are in parallel.
+- a high-voltage controller (Force H1/H2 "Force_H2", the SC controller "CMU_A"): `pwr` is one row
+  for the whole string, `unit` one row per module (BMU) and `bat` every cell of the string; the
+  modules are in series. Each module becomes one pack of the poll.
+
+Which kind answers is read from the first `pwr`. Like the binary client it owns its link: one
+command at a time, paced, timed out, reconnected with backoff (`link.Link`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Self
+
+from ..dialects.console import CONSOLE
+from ..exceptions import (
+    PylontechConnectionError,
+    PylontechConsoleError,
+    PylontechError,
+    PylontechProtocolError,
+    PylontechResponseError,
+    PylontechTimeoutError,
+)
+from ..link import Link
+from ..models import AnalogValues, PackData, PackIdentity, StackData, SystemTotals
+from .convert import hv_stack, us_pack
+from .exchange import exchange
+from .lines import complete
+from .models import (
+    CellTable,
+    ConsoleResponse,
+    ConsoleStack,
+    DeviceInfo,
+    PackStatus,
+    StackPower,
+    Statistics,
+    SystemPower,
+    Topology,
+    UnitTable,
+)
+from .parse import parse
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..link import RawFrame
+    from ..transport import Transport
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 2.0
+"""Seconds of silence that end a wait for more of an answer."""
+DEFAULT_GAP = 0.1
+STATISTICS_INTERVAL = 600.0
+"""Seconds between reads of a pack's event counters (`stat N`, for the cycle count)."""
+
+
+class PylontechConsoleClient:
+    """Reads a stack through its console port; only read commands are ever sent.
+
+    Use as an async context manager, or call `close()`.
+    """
+
+    dialect = CONSOLE
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        gap: float = DEFAULT_GAP,
+        history: int = 64,
+    ) -> None:
+        """Prepare the client; the connection opens with the first command."""
+        self.timeout = timeout
+        self._link = Link(transport, gap=gap, history=history)
+        self.topology: Topology | None = None
+        """Parallel packs (US) or modules in series (high voltage); None before the first `pwr`."""
+        self.system: SystemTotals | None = None
+        """The high-voltage string's own totals from the last poll."""
+        self._kept_statistics: dict[int, tuple[float, Statistics]] = {}
+
+    @property
+    def transport(self) -> Transport:
+        """The link to the console."""
+        return self._link.transport
+
+    @property
+    def gap(self) -> float:
+        """Seconds between the end of one command and the next."""
+        return self._link.gap
+
+    @gap.setter
+    def gap(self, value: float) -> None:
+        self._link.gap = value
+
+    @property
+    def raw_frames(self) -> tuple[RawFrame, ...]:
+        """The last command lines sent and answers received, oldest first."""
+        return self._link.raw_frames
+
+    async def __aenter__(self) -> Self:
+        """Use the client in an ``async with`` block."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close the connection when the block ends."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection; the next command opens it again."""
+        await self._link.close()
+
+    async def command(self, command: str) -> ConsoleResponse:
+        """Send one read command ("pwr", "bat 2", "unit", "info 1" ...) and parse its answer.
+
+        Raises `PylontechUnsupportedCommandError` for anything but a read command,
+        `PylontechTimeoutError` when the console stops sending before its prompt,
+        `PylontechConnectionError` when the link fails and `PylontechConsoleError` for an answer
+        that does not fit the command's layout (or a refusal).
+        """
+        link = self._link
+        async with link.lock:
+            await link.connect()
+            try:
+                await link.pace(self.timeout, complete)
+                raw = await exchange(link, command, silence=self.timeout)
+            except PylontechTimeoutError:
+                link.timed_out()
+                raise
+            except PylontechConnectionError:
+                await link.fail()
+                raise
+            finally:
+                link.exchanged()
+            link.answered()
+        return parse(command, raw)
+
+    async def poll(self, addresses: Sequence[int]) -> StackData:
+        """Every pack (US) or module (high voltage) at `addresses`.
+
+        A pack that fails carries its error; raises when `pwr` itself gets no usable answer.
+        """
+        return (await self.read_stack(addresses)).stack_data()
+
+    async def read_stack(self, addresses: Sequence[int] | None = None) -> ConsoleStack:
+        """Read the stack: `pwr`, then `bat N` and `pwr N` per pack, or `unit` and `bat`.
+
+        The first for a US stack, the second for a high-voltage string. Without `addresses`,
+        every pack or module present.
+        """
+        power = await self.command("pwr")
+        if isinstance(power, SystemPower):
+            return await self._read_string(power, addresses)
+        if not isinstance(power, StackPower):
+            msg = f"pwr answered with {type(power).__name__}, not a power table"
+            raise PylontechConsoleError(msg)
+        self.topology = Topology.PARALLEL
+        rows = {row.index: row for row in power.rows if row.present}
+        wanted = sorted(rows) if addresses is None else list(addresses)
+        packs = []
+        for index in wanted:
+            row = rows.get(index)
+            if row is None:
+                error = f"position {index} is absent from the stack's pwr table"
+                packs.append(PackData(address=index, analog=None, alarm=None, error=error))
+                continue
+            try:
+                cells = await self._read(CellTable, f"bat {index}")
+                status = await self._read(PackStatus, f"pwr {index}")
+                statistics = await self._statistics(index)
+            except (PylontechTimeoutError, PylontechProtocolError) as err:
+                packs.append(PackData(address=index, analog=None, alarm=None, error=str(err)))
+                continue
+            pack = us_pack(index, row, cells, stat=statistics, status=status)
+            assert pack is not None  # the row is present
+            packs.append(pack)
+        return ConsoleStack(topology=Topology.PARALLEL, packs=tuple(packs))
+
+    async def _read_string(
+        self, power: SystemPower, addresses: Sequence[int] | None
+    ) -> ConsoleStack:
+        self.topology = Topology.SERIES
+        units = await self._read(UnitTable, "unit")
+        cells = await self._read(CellTable, "bat")
+        stack = hv_stack(power, units, cells)
+        self.system = stack.system
+        if addresses is None:
+            return stack
+        found = {pack.address: pack for pack in stack.packs}
+        packs = tuple(
+            found.get(index)
+            or PackData(
+                address=index, analog=None, alarm=None, error=f"unit {index} is not in the string"
+            )
+            for index in addresses
+        )
+        return ConsoleStack(topology=stack.topology, packs=packs, system=stack.system)
+
+    async def analog_values(self, pack: int, *, address: int | None = None) -> AnalogValues:
+        """The values of pack (or module) `pack` from the stack's `pwr` and `unit` tables.
+
+        Raises `PylontechResponseError` when the console lists no such pack.
+        """
+        stack = await self.read_stack()
+        for found in stack.packs:
+            if found.address == pack and found.analog is not None:
+                return AnalogValues(all_packs=False, packs=(found.analog,))
+        msg = f"the console lists no pack {pack}"
+        raise PylontechResponseError(0, msg)
+
+    async def identify(self, address: int) -> PackIdentity:
+        """Barcode, model and firmware of pack `address` (`info N`), or a module's barcodes."""
+        try:
+            if self.topology is Topology.SERIES:
+                info = await self._read(DeviceInfo, "info")
+                return unit_identity(info, address)
+            return pack_identity(await self._read(DeviceInfo, f"info {address}"), address)
+        except PylontechError as err:
+            _LOGGER.debug("identity of pack %d unknown: %s", address, err)
+            return PackIdentity(address=address)
+
+    async def identify_stack(self) -> PackIdentity | None:
+        """The high-voltage controller's identity (`info`); None for a US stack."""
+        if self.topology is None:
+            await self.read_stack()
+        if self.topology is not Topology.SERIES:
+            return None
+        try:
+            return pack_identity(await self._read(DeviceInfo, "info"), 0)
+        except PylontechError as err:
+            _LOGGER.debug("identity of the controller unknown: %s", err)
+            return None
+
+    async def _read[R](self, kind: type[R], command: str) -> R:
+        response = await self.command(command)
+        if not isinstance(response, kind):
+            msg = f"{command!r} answered with {type(response).__name__}, not {kind.__name__}"
+            raise PylontechConsoleError(msg)
+        return response
+
+    async def _statistics(self, index: int) -> Statistics | None:
+        """`stat N`, read again only every `STATISTICS_INTERVAL` (its counters move slowly)."""
+        kept = self._kept_statistics.get(index)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < STATISTICS_INTERVAL:
+            return kept[1]
+        try:
+            statistics = await self._read(Statistics, f"stat {index}")
+        except PylontechProtocolError as err:
+            _LOGGER.debug("no statistics for pack %d: %s", index, err)
+            return None
+        self._kept_statistics[index] = (now, statistics)
+        return statistics
+
+
+def pack_identity(info: DeviceInfo, address: int) -> PackIdentity:
+    """What `info` says about a pack (or, at address 0, a high-voltage controller)."""
+    return PackIdentity(
+        address=address,
+        serial_number=info.barcode or info.module_barcode,
+        model=info.device_name,
+        software_version=info.soft_version or info.main_soft_version,
+        manufacturer=info.manufacturer,
+    )
+
+
+def unit_identity(info: DeviceInfo, index: int) -> PackIdentity:
+    """A module's barcode from the controller's `info`, where its label names the module.
+
+    Force H2 lists "Unit N" in the numbering of `unit`; the SC controller lists "BMU 4" down to
+    "BMU 0", top-down, while `unit` counts bottom-up from 1 (protocol.md 5.5): which is which is
+    not documented, so those modules get no barcode rather than perhaps a wrong one.
+    """
+    for unit in info.units:
+        if unit.label == f"Unit {index}":
+            return PackIdentity(
+                address=index, serial_number=unit.module_barcode, manufacturer=info.manufacturer
+            )
+    return PackIdentity(address=index, manufacturer=info.manufacturer)

@@ -1,0 +1,61 @@
+"""One entry point for every console answer: `parse("bat 1", raw)`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..exceptions import PylontechConsoleError
+from .lines import body_lines, decode_text
+from .readings import parse_cells, parse_power, parse_soh, parse_units
+from .records import parse_info, parse_pack_status, parse_statistics, parse_time
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .models import ConsoleResponse
+
+type _Parser = Callable[[list[str], int | None], ConsoleResponse]
+
+# Command word -> (parser without a number, parser with one).
+_PARSERS: dict[str, tuple[_Parser, _Parser]] = {
+    "info": (parse_info, parse_info),
+    "pwr": (parse_power, parse_pack_status),
+    "bat": (parse_cells, parse_cells),
+    "unit": (parse_units, parse_units),
+    "soh": (parse_soh, parse_soh),
+    "stat": (parse_statistics, parse_statistics),
+    "time": (parse_time, parse_time),
+}
+
+COMMANDS = tuple(_PARSERS)
+"""The command words `parse` reads; each takes an optional pack number."""
+
+
+def parse(command: str, text: str | bytes) -> ConsoleResponse:
+    """Parse the raw text of one exchange as the answer to `command` ("pwr", "bat 1", ...).
+
+    `text` may hold the echo, the "@" line, the closing lines and the prompt (`lines`). Raises
+    `PylontechConsoleError` for a command it has no parser for, a refused command, and text that
+    does not fit the command's layout; never another exception.
+    """
+    raw = decode_text(text).encode("latin-1", "replace")
+    words = command.split()
+    parsers = _PARSERS.get(words[0].lower()) if words else None
+    if parsers is None or len(words) > 2:
+        msg = f"no console parser for {command!r} (known: {', '.join(COMMANDS)} [N])"
+        raise PylontechConsoleError(msg, raw)
+    number = None
+    if len(words) == 2:
+        if not words[1].isdigit():
+            msg = f"console command {command!r}: the pack number must be digits"
+            raise PylontechConsoleError(msg, raw)
+        number = int(words[1])
+    try:
+        lines = body_lines(text, command)
+        if not lines:
+            msg = "empty answer"
+            raise PylontechConsoleError(msg)  # noqa: TRY301
+        return parsers[number is not None](lines, number)
+    except PylontechConsoleError as err:
+        msg = f"console {command!r}: {err}"
+        raise PylontechConsoleError(msg, raw) from err

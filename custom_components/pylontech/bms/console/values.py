@@ -1,0 +1,86 @@
+"""Console value texts to SI numbers: the consoles print integers in milli-units.
+
+mV, mA and m°C ("mC" in key/value form) become V, A and °C; "mAH" and "AH" become Ah, "mAS"
+(milliampere-seconds, Pytes `pwr N`) Ah too; "mWH", "WH" and "uWH" become Wh; "78%" is 78.0
+(protocol.md 5.3-5.5). A text that is not what its field needs raises `PylontechConsoleError`
+naming the field; "-" has already become None (table.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..exceptions import PylontechConsoleError
+
+_QUANTITY = re.compile(r"^(-?\d+(?:\.\d+)?)\s*([A-Za-z%]*)$")
+# Unit -> factor to the SI-like unit of its kind (V, A, °C, Ah, Wh, %).
+_FACTORS = {
+    "mv": 0.001,
+    "v": 1.0,
+    "ma": 0.001,
+    "a": 1.0,
+    "mc": 0.001,
+    "mah": 0.001,
+    "ah": 1.0,
+    "mas": 1 / 3_600_000,
+    "as": 1 / 3_600,
+    "mwh": 0.001,
+    "wh": 1.0,
+    "uwh": 0.000_001,
+    "%": 1.0,
+    "": 1.0,
+    "milli": 0.001,  # only as a default: a milli-unit the field's kind names
+}
+
+
+def quantity(text: str | None, field: str, default_unit: str = "") -> float | None:
+    """A number with an optional unit, in the SI-like unit of its kind; None for None.
+
+    `default_unit` applies when the text has none ("400437" under "DC Volt", in mV).
+    """
+    if text is None:
+        return None
+    match = _QUANTITY.match(text.strip())
+    unit = (match.group(2) if match else "") or default_unit
+    factor = _FACTORS.get(unit.lower())
+    if match is None or factor is None:
+        msg = f"{field}: not a number with a known unit: {text!r}"
+        raise PylontechConsoleError(msg)
+    number = float(match.group(1)) * factor
+    return round(number * 1_000_000) / 1_000_000  # drop float noise from the scaling
+
+
+def milli(text: str | None, field: str) -> float | None:
+    """A value in milli-units (mV, mA, m°C) as V, A or °C."""
+    return quantity(text, field, "milli")
+
+
+def integer(text: str | None, field: str) -> int | None:
+    """A count or an index; hexadecimal when written "0x..." (error codes, event words)."""
+    if text is None:
+        return None
+    try:
+        return int(text.strip(), 16 if text.strip().lower().startswith("0x") else 10)
+    except ValueError:
+        msg = f"{field}: not an integer: {text!r}"
+        raise PylontechConsoleError(msg) from None
+
+
+def percent_and_amount(
+    text: str | None, field: str, default_unit: str = ""
+) -> tuple[float | None, float | None]:
+    """Percent and amount: "78%  28903 mAH" is (78.0, 28.903); either may be missing."""
+    if text is None:
+        return None, None
+    parts = text.split()
+    percent = None
+    if parts and parts[0].endswith("%"):
+        percent = quantity(parts.pop(0), field)
+    amount = quantity(" ".join(parts), field, default_unit) if parts else None
+    return percent, amount
+
+
+def unit_in(header: str) -> str:
+    """The unit a header names in brackets: "AH(mAH)" -> "mAH", "Pwr Coulomb(mAS)" -> "mAS"."""
+    match = re.search(r"\(([A-Za-z]+)\)\s*$", header)
+    return match.group(1) if match else ""
