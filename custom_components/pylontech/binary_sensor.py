@@ -7,6 +7,7 @@ decides how Home Assistant shows each kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
@@ -50,20 +51,23 @@ class PackBinarySensorDescription(BinarySensorEntityDescription):
     is_on_fn: Callable[[PackAlarmInfo], bool | None]
 
 
+_PER_CELL = re.compile(r"cell_(\d+)_(voltage_error|disconnected)")
+"""Flags with one bit per cell: Pylontech's voltage errors, Seplos' disconnections."""
+
+
+def _per_cell(key: str) -> tuple[int, str] | None:
+    """(cell number, kind) of a per-cell flag such as "cell_3_disconnected", else None."""
+    found = _PER_CELL.fullmatch(key)
+    return (int(found[1]), found[2]) if found else None
+
+
 def _rarely_useful(flag: Flag) -> bool:
     """Individual warnings (summed up by the warning summary), per-cell bits and the buzzer."""
     return (
         flag.category is FlagCategory.WARNING
-        or (flag.key.startswith("cell_") and flag.key.endswith("_voltage_error"))
+        or _per_cell(flag.key) is not None
         or flag.key in {"buzzer", "effective_charge_current", "effective_discharge_current"}
     )
-
-
-def _cell_number(key: str) -> int:
-    """N of a per-cell flag "cell_N_voltage_error", else 0."""
-    if key.startswith("cell_") and key.endswith("_voltage_error"):
-        return int(key.split("_")[1])
-    return 0
 
 
 def _flag(index: int, flag: Flag) -> PackBinarySensorDescription:
@@ -75,10 +79,10 @@ def _flag(index: int, flag: Flag) -> PackBinarySensorDescription:
             return flags[index].active
         return next((item.active for item in flags if item.key == key), None)
 
-    cell = key.startswith("cell_") and key.endswith("_voltage_error")
+    cell = _per_cell(key)
     return PackBinarySensorDescription(
         key=key,
-        translation_key="cell_voltage_error" if cell else key,
+        translation_key=f"cell_{cell[1]}" if cell else key,
         device_class=DEVICE_CLASSES[flag.category],
         entity_category=EntityCategory.DIAGNOSTIC if key in DIAGNOSTIC_STATUS else None,
         entity_registry_enabled_default=not _rarely_useful(flag),
@@ -116,7 +120,7 @@ def descriptions_for(alarm: PackAlarmInfo) -> list[PackBinarySensorDescription]:
     found += (
         _flag(index, flag)
         for index, flag in enumerate(alarm.flags)
-        if _cell_number(flag.key) <= cells
+        if (cell := _per_cell(flag.key)) is None or cell[0] <= cells
     )
     if alarm.balancing_cells is not None:
         found.append(BALANCING)
@@ -154,8 +158,8 @@ class PackBinarySensor(PylontechPackEntity, BinarySensorEntity):
         address: int,
     ) -> None:
         """Number the per-cell flags."""
-        if description.translation_key == "cell_voltage_error":
-            self._attr_translation_placeholders = {"cell": description.key.split("_")[1]}
+        if (cell := _per_cell(description.key)) is not None:
+            self._attr_translation_placeholders = {"cell": str(cell[0])}
         super().__init__(coordinator, description, address)
 
     def _current(self) -> tuple[Any, ...]:

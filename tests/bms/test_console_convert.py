@@ -12,6 +12,7 @@ from custom_components.pylontech.bms.console import (
     us_pack,
     us_stack,
 )
+from custom_components.pylontech.bms.console.convert import TEMPERATURE_NAMES
 from custom_components.pylontech.bms.console.models import CellTable, UnitTable
 from custom_components.pylontech.bms.exceptions import PylontechConsoleError
 from custom_components.pylontech.bms.models import SocSource, cell_statistics
@@ -154,3 +155,26 @@ def test_uneven_cell_split_is_refused() -> None:
         hv_units(units, short)
     with pytest.raises(PylontechConsoleError, match="over 0 units"):
         hv_units(UnitTable(average_temperature=None, units=()), bat)
+
+
+@pytest.mark.parametrize(
+    ("power", "extra"),
+    [
+        ("ioBroker_US_pwr.txt", ()),
+        ("ioBroker_pytes-v5_pwr.txt", ()),
+        ("donverduyn_US2KBPL_pwr.txt", ()),
+        ("ioBroker_H2_unit.txt", ("ioBroker_H2_bat.txt",)),
+        ("ioBroker_SC_unit.txt", ("ioBroker_SC_bat.txt",)),
+    ],
+)
+def test_temperature_names_are_the_known_ones(power: str, extra: tuple[str, ...]) -> None:
+    """Every temperature name a dump's packs get is in TEMPERATURE_NAMES (the integration names
+    each one; tests/ha/test_quality.py checks its translations)."""
+    answer = parsed(power)
+    if isinstance(answer, UnitTable):
+        stack = hv_stack(None, answer, *(parsed(name) for name in extra))
+    else:
+        stack = us_stack(answer)
+    names = {name for pack in stack.packs if pack.analog for name in pack.analog.temperature_names}
+    assert names
+    assert names <= set(TEMPERATURE_NAMES)

@@ -46,7 +46,7 @@ def test_names_and_aliases() -> None:
     assert get_dialect("PACE") is PACE
     assert get_dialect(" sok ") is PACE
     assert get_dialect("LifePower4").name == "eg4"
-    known = "boqiang, eg4, lifepower4, pace, pylontech, seplos, seplos-v2, sok"
+    known = "boqiang, console, eg4, lifepower4, pace, pylontech, seplos, seplos-v2, sok"
     with pytest.raises(PylontechUnknownDialectError, match=f"known: {known}"):
         get_dialect("jbd")
     assert [d.name for d in DIALECTS] == ["pylontech", "pace", "seplos", "eg4", "boqiang"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import pytest
 
-from custom_components.pylontech.bms.simulator import Simulator
+from custom_components.pylontech.bms.simulator import ConsoleSimulator, Simulator
 from dev.hass import HomeAssistantApi, HomeAssistantProcess
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def free_port() -> int:
 class Running:
     """What `running_stack` started."""
 
-    simulator: Simulator
+    simulator: Simulator | ConsoleSimulator
     hass: HomeAssistantProcess
     api: HomeAssistantApi
     entry: dict[str, Any]
@@ -57,10 +57,18 @@ class Running:
 
 @asynccontextmanager
 async def running_stack(
-    config_dir: Path, dialect: str = "pace", packs: int = 3
+    config_dir: Path, dialect: str = "pace", packs: int = 3, *, console: str | None = None
 ) -> AsyncIterator[Running]:
-    """Simulator, `hass`, onboarding, the integration added as a user adds it; all stopped after."""
-    async with Simulator(dialect, packs, clock=Clock(), seed=11) as simulator:
+    """Simulator, `hass`, onboarding, the integration added as a user adds it; all stopped after.
+
+    With `console` (a console model such as "force-h2"), the simulator is that console instead.
+    """
+    simulator: Simulator | ConsoleSimulator = (
+        Simulator(dialect, packs, clock=Clock(), seed=11)
+        if console is None
+        else ConsoleSimulator(console, packs, clock=Clock(), seed=11)
+    )
+    async with simulator:
         hass = HomeAssistantProcess(config_dir, free_port())
         try:
             await hass.start()

@@ -8,6 +8,8 @@ import asyncio
 import socket
 from typing import TYPE_CHECKING, Any
 
+from custom_components.pylontech.bms.simulator import ConsoleSimulator, Simulator
+
 from .conftest import running_stack
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ async def test_real_home_assistant(tmp_path: Path) -> None:
             api, lambda s: all(s.get(voltage.format(n), {}).get("state") not in
                                (None, "unavailable", "unknown") for n in (1, 2, 3))
         )  # fmt: skip
+        assert isinstance(simulator, Simulator)
         for number, pack in enumerate(simulator.stack.packs, start=1):
             served = simulator.stack.analog_values(pack.address)
             prefix = f"sensor.battery_pack_{number}"
@@ -87,3 +90,30 @@ async def test_real_home_assistant(tmp_path: Path) -> None:
     # Everything it started is gone: the process, its port, the simulator's port.
     assert process.poll() is not None
     assert not any(_listening(port) for port in ports)
+
+
+async def test_real_home_assistant_console_string(tmp_path: Path) -> None:
+    """A Force H2 console: the controller as the stack device, one device per module with the
+    values the console serves, and the string voltage as the sum of the modules'."""
+    async with running_stack(tmp_path / "config", packs=2, console="force-h2") as running:
+        api, simulator = running.api, running.simulator
+        assert isinstance(simulator, ConsoleSimulator)
+        devices = await api.devices(running.entry["entry_id"])
+        assert sorted(d["name"] for d in devices) == [
+            "Battery", "Battery Module 1", "Battery Module 2",
+        ]  # fmt: skip
+        assert next(d for d in devices if d["name"] == "Battery")["model"] == "Force_H2"
+        voltage = "sensor.battery_module_{}_voltage"
+        states = await _wait_for(
+            api, lambda s: all(s.get(voltage.format(n), {}).get("state") not in
+                               (None, "unavailable", "unknown") for n in (1, 2))
+        )  # fmt: skip
+        units = simulator.console.stack.readings(simulator.console.now())
+        for number, unit in enumerate(units, start=1):
+            prefix = f"sensor.battery_module_{number}"
+            assert float(states[f"{prefix}_voltage"]["state"]) == unit.voltage_mv / 1000
+            assert float(states[f"{prefix}_current"]["state"]) == unit.current_ma / 1000
+            for cell, millivolts in enumerate(unit.cells_mv, start=1):
+                assert float(states[f"{prefix}_cell_{cell}_voltage"]["state"]) == millivolts / 1000
+        string = sum(unit.voltage_mv for unit in units) / 1000
+        assert float(states["sensor.battery_voltage"]["state"]) == string

@@ -12,8 +12,11 @@ import pytest
 import yaml
 
 from custom_components.pylontech import binary_sensor, config_flow, coordinator, sensor
+from custom_components.pylontech.bms.console.convert import (
+    TEMPERATURE_NAMES as CONSOLE_TEMPERATURES,
+)
 from custom_components.pylontech.bms.dialects import DIALECTS
-from custom_components.pylontech.bms.models import AlarmLevel
+from custom_components.pylontech.bms.models import AlarmLevel, Flag
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "custom_components" / "pylontech"
@@ -62,9 +65,8 @@ def _pack_flag_keys() -> set[str]:
     for dialect in DIALECTS:
         for command in dialect.commands.values():
             for row in getattr(command.decoder, "flags", ()):
-                key = row[2]
-                cell = key.startswith("cell_") and key.endswith("_voltage_error")
-                keys.add("cell_voltage_error" if cell else key)
+                flag = Flag(key=row[2], category=row[3], active=False)
+                keys.add(binary_sensor._flag(0, flag).translation_key)
     return keys
 
 
@@ -76,6 +78,7 @@ def _sensor_keys() -> set[str]:
     for dialect in DIALECTS:
         for names in dialect.temperature_names.values():
             keys |= {sensor._temperature(0, name).translation_key for name in names}
+    keys |= {sensor._temperature(0, name).translation_key for name in CONSOLE_TEMPERATURES}
     return keys  # type: ignore[return-value]
 
 

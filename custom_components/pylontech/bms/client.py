@@ -221,11 +221,16 @@ class PylontechClient:
     async def _poll_pack(self, address: int) -> PackData:
         try:
             analog = await self.analog_values(address)
-            alarm = await self.alarm_info(address)
+            # A dialect without an alarm command (Boqiang: none captured) polls values only.
+            alarm = await self.alarm_info(address) if 0x44 in self.dialect.commands else None
         except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
             self._last_error = err
             return PackData(address=address, analog=None, alarm=None, error=str(err))
-        return PackData(address=address, analog=analog.packs[0], alarm=alarm.packs[0])
+        return PackData(
+            address=address,
+            analog=analog.packs[0],
+            alarm=alarm.packs[0] if alarm is not None else None,
+        )
 
     async def read(self, code: int, *, address: int, pack: int | None = None) -> Response:
         """Send read command `code` and return its decoded answer.

@@ -30,7 +30,7 @@ from ..exceptions import (
 from ..link import Link
 from ..models import AnalogValues, PackData, PackIdentity, StackData, SystemTotals
 from .convert import hv_stack, us_pack
-from .exchange import exchange
+from .exchange import command_line, exchange
 from .lines import complete
 from .models import (
     CellTable,
@@ -84,7 +84,7 @@ class PylontechConsoleClient:
         """Parallel packs (US) or modules in series (high voltage); None before the first `pwr`."""
         self.system: SystemTotals | None = None
         """The high-voltage string's own totals from the last poll."""
-        self._kept_statistics: dict[int, tuple[float, Statistics]] = {}
+        self._kept_statistics: dict[int, tuple[float, Statistics | None]] = {}
 
     @property
     def transport(self) -> Transport:
@@ -125,6 +125,7 @@ class PylontechConsoleClient:
         `PylontechConnectionError` when the link fails and `PylontechConsoleError` for an answer
         that does not fit the command's layout (or a refusal).
         """
+        command_line(command)  # refuse before opening anything: nothing reaches the wire
         link = self._link
         async with link.lock:
             await link.connect()
@@ -208,7 +209,7 @@ class PylontechConsoleClient:
 
         Raises `PylontechResponseError` when the console lists no such pack.
         """
-        stack = await self.read_stack()
+        stack = await self.read_stack([pack])
         for found in stack.packs:
             if found.address == pack and found.analog is not None:
                 return AnalogValues(all_packs=False, packs=(found.analog,))
@@ -218,6 +219,8 @@ class PylontechConsoleClient:
     async def identify(self, address: int) -> PackIdentity:
         """Barcode, model and firmware of pack `address` (`info N`), or a module's barcodes."""
         try:
+            if self.topology is None:  # a high-voltage controller refuses `info N`
+                await self._learn_topology()
             if self.topology is Topology.SERIES:
                 info = await self._read(DeviceInfo, "info")
                 return unit_identity(info, address)
@@ -238,6 +241,14 @@ class PylontechConsoleClient:
             _LOGGER.debug("identity of the controller unknown: %s", err)
             return None
 
+    async def _learn_topology(self) -> None:
+        """Whether the console is a US master or a high-voltage controller, from its `pwr`."""
+        power = await self.command("pwr")
+        if isinstance(power, SystemPower):
+            self.topology = Topology.SERIES
+        elif isinstance(power, StackPower):
+            self.topology = Topology.PARALLEL
+
     async def _read[R](self, kind: type[R], command: str) -> R:
         response = await self.command(command)
         if not isinstance(response, kind):
@@ -246,16 +257,20 @@ class PylontechConsoleClient:
         return response
 
     async def _statistics(self, index: int) -> Statistics | None:
-        """`stat N`, read again only every `STATISTICS_INTERVAL` (its counters move slowly)."""
+        """`stat N`, read again only every `STATISTICS_INTERVAL` (its counters move slowly).
+
+        A console that refuses it (Pytes firmware does, ioBroker_pytes-v5_stat_1) is not asked
+        again before the interval is over either.
+        """
         kept = self._kept_statistics.get(index)
         now = time.monotonic()
         if kept is not None and now - kept[0] < STATISTICS_INTERVAL:
             return kept[1]
+        statistics: Statistics | None = None
         try:
             statistics = await self._read(Statistics, f"stat {index}")
         except PylontechProtocolError as err:
             _LOGGER.debug("no statistics for pack %d: %s", index, err)
-            return None
         self._kept_statistics[index] = (now, statistics)
         return statistics
 

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
         UnitTable,
     )
 
+TEMPERATURE_NAMES = ("pack", "cell_low", "cell_high", "mosfet", "unit", "cell_average")
+"""Every name a console pack's or module's temperature gets (see `us_pack`, `hv_units`)."""
+
 # Only its pack_values is used: power, SOC source and cell statistics as for binary answers.
 _DERIVE = AnalogDecoder(block=compiled())
 

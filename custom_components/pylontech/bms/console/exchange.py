@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..link import Link
 
 READ_COMMANDS = frozenset(
-    {"bat", "bmuinfo", "getpwr", "help", "info", "pwr", "soh", "stat", "sysinfo", "time", "unit"}
+    {"bat", "bmuinfo", "help", "info", "pwr", "soh", "stat", "sysinfo", "time", "unit"}
 )
 """The console commands that only read (protocol.md 5.4, 5.5); shut, trst, updata, login and
 the t* test commands are never sent."""
@@ -53,12 +53,16 @@ MAX_ANSWER = 256 * 1024
 
 
 def command_line(command: str) -> bytes:
-    """The bytes to send for `command`, refusing anything but a read command with numbers."""
+    """The bytes to send for `command`, refusing anything but a read command with numbers.
+
+    `time` takes no numbers: with them it sets the BMS clock ("time [year] [month] ...").
+    """
     words = command.split()
     if (
         not words
         or words[0].lower() not in READ_COMMANDS
-        or not all(w.isdigit() for w in words[1:])
+        or not all(w.isascii() and w.isdigit() for w in words[1:])
+        or (words[0].lower() == "time" and len(words) > 1)
     ):
         msg = f"{command!r} is not a console read command"
         raise PylontechUnsupportedCommandError(msg)

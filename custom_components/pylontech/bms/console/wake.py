@@ -51,17 +51,21 @@ async def prompt_answers(transport: Transport, *, wait: float) -> bool:
 async def wake_console(
     transport: SerialTransport,
     *,
-    tries: int = TRIES,
-    interval: float = INTERVAL,
-    switch_delay: float = SWITCH_DELAY,
+    tries: int | None = None,
+    interval: float | None = None,
+    switch_delay: float | None = None,
 ) -> bool:
     """Switch a sleeping console to text at 115200 Bd; True once it shows its prompt.
 
     Reopens the port at 1200 Bd, sends `WAKE_FRAME`, reopens it at 115200 Bd and sends a line
     break every `interval` seconds, up to `tries` times, until the prompt answers. The
     transport is left open at 115200 Bd either way. Raises `PylontechConnectionError` when the
-    port cannot be reopened.
+    port cannot be reopened. Unset, `tries`, `interval` and `switch_delay` are the module's
+    `TRIES`, `INTERVAL` and `SWITCH_DELAY` at the time of the call.
     """
+    tries = TRIES if tries is None else tries
+    interval = INTERVAL if interval is None else interval
+    switch_delay = SWITCH_DELAY if switch_delay is None else switch_delay
     await transport.close()
     transport.set_baudrate(SLOW_BAUD)
     try:
