@@ -298,6 +298,7 @@ def _found(detection: Detection) -> dict[str, str]:
     """What detection found, for the confirmation form."""
     first = get_dialect(detection.dialect).first_address
     lines = []
+    part = "Pack"
     for pack in detection.packs:
         # PACE reports one version text as both model and firmware: show it once.
         details = list(
@@ -306,7 +307,11 @@ def _found(detection: Detection) -> dict[str, str]:
             )
         )
         suffix = f": {', '.join(details)}" if details else ""
-        lines.append(f"- Pack {pack.address - first + 1} (address {pack.address}){suffix}")
+        if pack.address < first:  # a high-voltage controller: its modules follow it
+            lines.append(f"- Controller{suffix}")
+            part = "Module"
+        else:
+            lines.append(f"- {part} {pack.address - first + 1} (address {pack.address}){suffix}")
     return {
         "dialect": get_dialect(detection.dialect).title,
         "count": str(len(detection.addresses)),

@@ -10,6 +10,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from custom_components.pylontech.bms.simulator import ConsoleSimulator
 from tests.bms.test_detect import pace_answers, pylontech_answers
 
 if TYPE_CHECKING:
@@ -119,3 +120,20 @@ async def test_monitor_until_ctrl_c(gateway: ReplayGateway) -> None:
     _, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert b"Traceback" not in err
+
+
+async def test_read_a_console_string() -> None:
+    """read --json on a Force H2 console: the modules, in series, with the string's totals;
+    raw refuses a console (it has no binary frames)."""
+    async with ConsoleSimulator("force-h2", 2, seed=4) as simulator:
+        at = ["--host", "127.0.0.1", "--port", str(simulator.port), "--timeout", "1"]
+        code, out, err = await _run("read", "--json", *at)
+        assert code == 0, err
+        stack = json.loads(out)
+        assert (stack["dialect"], stack["topology"]) == ("console", "series")
+        assert [p["address"] for p in stack["packs"]] == [1, 2]
+        assert all(len(p["cell_voltages"]) == 30 for p in stack["packs"])
+        assert stack["system"]["voltage"] > 0
+        code, out, err = await _run("raw", "0x42", *at)
+        assert code == 1
+        assert "no binary frames" in err

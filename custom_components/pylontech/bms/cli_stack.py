@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from .client import PylontechClient
 from .detect import detect
 from .dialects import get_dialect
-from .exceptions import PylontechError
+from .exceptions import PylontechError, PylontechUnsupportedCommandError
 from .serialize import stack_to_json, to_json
+from .stack_client import StackClient, client_for
 from .table import answer_table, columns_table
 from .transport import DEFAULT_BAUDRATE, open_transport
 
@@ -112,11 +113,10 @@ async def _scan(args: argparse.Namespace, transport: Transport) -> int:
     return 0
 
 
-async def _connect(
-    args: argparse.Namespace, transport: Transport
-) -> tuple[PylontechClient, Detection]:
+async def _connect(args: argparse.Namespace, transport: Transport) -> tuple[StackClient, Detection]:
     found = await detect(transport, request_timeout=min(args.timeout, 1.0))
-    client = PylontechClient(transport, get_dialect(found.dialect), timeout=args.timeout)
+    client = client_for(transport, found.dialect)
+    client.timeout = args.timeout
     return client, found
 
 
@@ -146,6 +146,9 @@ async def _raw(args: argparse.Namespace, transport: Transport) -> int:
         dialect = get_dialect(args.dialect)
     else:
         dialect = get_dialect((await detect(transport, request_timeout=1.0)).dialect)
+    if not dialect.commands:
+        msg = f"{dialect.title} has no binary frames; use `read` (or `decode --console`)"
+        raise PylontechUnsupportedCommandError(msg)
     client = PylontechClient(transport, dialect, timeout=args.timeout)
     address = dialect.first_address if args.address is None else args.address
     try:
