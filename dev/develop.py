@@ -34,6 +34,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; see the module's docstring."""
     parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__.splitlines()[0])
     parser.add_argument("--dialect", default="pace", help="simulated dialect (default pace)")
+    parser.add_argument(
+        "--console",
+        metavar="MODEL",
+        help="simulate a console instead (us, us2000b, pytes, force-h2, sc)",
+    )
     parser.add_argument("--packs", type=int, default=4, help="simulated packs (default 4)")
     parser.add_argument(
         "--sim-port",
@@ -83,9 +88,9 @@ def check_free(port: int, option: str) -> None:
 async def start_simulator(args: argparse.Namespace, log: Path) -> subprocess.Popen[bytes]:
     """The simulator in a process of its own, listening on 127.0.0.1:--sim-port."""
     check_free(args.sim_port, "--sim-port")
-    command = [sys.executable, "-m", "custom_components.pylontech.bms", "simulate",
-               "--dialect", args.dialect, "--packs", str(args.packs),
-               "--host", "127.0.0.1", "--port", str(args.sim_port)]  # fmt: skip
+    kind = ["--console", args.console] if args.console else ["--dialect", args.dialect]
+    command = [sys.executable, "-m", "custom_components.pylontech.bms", "simulate", *kind,
+               "--packs", str(args.packs), "--host", "127.0.0.1", "--port", str(args.sim_port)]  # fmt: skip
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,  # noqa: ASYNC220
                                    start_new_session=True)  # fmt: skip
@@ -166,7 +171,8 @@ async def main(argv: list[str] | None = None) -> int:
     try:
         if not (args.host or args.serial):
             simulator = await start_simulator(args, args.config / "simulator.out")
-            print(f"Simulator: {args.packs} {args.dialect} packs on 127.0.0.1:{args.sim_port}")
+            what = f"console {args.console}" if args.console else args.dialect
+            print(f"Simulator: {args.packs} {what} packs on 127.0.0.1:{args.sim_port}")
         check_free(args.http_port, "--http-port")
         print(f"Starting Home Assistant on {hass.url} (log: {hass.log}) ...")
         await hass.start()
