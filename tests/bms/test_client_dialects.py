@@ -45,3 +45,22 @@ async def test_detect_then_poll(dialect: str) -> None:
             )
             has_alarms = 0x44 in client.dialect.commands
             assert (pack.alarm is not None) == has_alarms
+
+
+async def test_a_slow_dialect_keeps_its_gap() -> None:
+    """EG4 needs 0.2 s between requests (protocol.md 4.2): a smaller gap option is raised."""
+    async with Simulator("eg4", 1, clock=StillClock()) as simulator:
+        client = client_for(TcpTransport("127.0.0.1", simulator.port), "eg4")
+        client.gap = 0.0
+        assert client.gap == 0.2
+        async with client:
+            await client.poll([1])
+            await client.poll([1])
+        sent = [frame.at for frame in client.raw_frames if frame.direction == "tx"]
+        received = [frame.at for frame in client.raw_frames if frame.direction == "rx"]
+        assert all(
+            later - answer >= 0.19 for answer, later in zip(received, sent[1:], strict=False)
+        )
+        pace = client_for(TcpTransport("127.0.0.1", simulator.port), "pace")
+        pace.gap = 0.0
+        assert pace.gap == 0.0

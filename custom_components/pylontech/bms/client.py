@@ -72,7 +72,7 @@ class PylontechClient:
         """Prepare the client; the connection opens with the first request."""
         self.dialect = dialect
         self.timeout = timeout
-        self._link = Link(transport, gap=gap, history=history)
+        self._link = Link(transport, gap=max(gap, dialect.min_gap), history=history)
         self._decoder = FrameDecoder()
         self._all_packs: bool | None = None
         """Whether the stack answers all-packs requests; None until tried."""
@@ -85,12 +85,12 @@ class PylontechClient:
 
     @property
     def gap(self) -> float:
-        """Seconds between the end of one exchange and the next request."""
+        """Seconds between one exchange and the next request (at least the dialect's min_gap)."""
         return self._link.gap
 
     @gap.setter
     def gap(self, value: float) -> None:
-        self._link.gap = value
+        self._link.gap = max(value, self.dialect.min_gap)
 
     @property
     def garbage(self) -> bytes:

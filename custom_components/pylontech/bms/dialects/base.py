@@ -76,6 +76,9 @@ class Dialect:
     """ADR of the master pack; the others follow it."""
     all_packs_request: bool = False
     """Whether polls ask the master for every pack in one frame (INFO 0xFF)."""
+    min_gap: float = 0.0
+    """Seconds the BMS needs between the end of one answer and the next request, whatever
+    the gap option says (a slow BMS locks up otherwise)."""
     request_adr: int | None = None
     """The ADR every request carries, whatever the pack, when the pack is named only in INFO
     (Boqiang: ADR 0, protocol.md 4.3); None: the pack's own address."""

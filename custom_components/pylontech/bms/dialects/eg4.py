@@ -150,6 +150,8 @@ EG4 = Dialect(
     return_codes=RTN_PYLONTECH,
     first_address=1,  # the captured unit answers at ADR 1 (protocol.md 4.2)
     all_packs_request=False,
+    # A slow BMS: nkinnan recommends 200 ms between requests to avoid lock-ups (protocol.md 4.2).
+    min_gap=0.2,
     temperature_names={
         6: ("cell_sensor_1", "cell_sensor_2", "cell_sensor_3", "cell_sensor_4", "environment",
             "mosfet"),
