@@ -63,6 +63,56 @@ def test_record_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert ["CYCLE Times", 203] in data["counters"]
 
 
+def test_service_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """`sysinfo`, `bmuinfo N`, `log`, `help`: the parsed model, in V and A."""
+    status, out, _ = _run(
+        capsys, "--console", "sysinfo", "--json", str(VECTORS / "ioBroker_H2_sysinfo.txt")
+    )
+    data = json.loads(out)
+    assert (status, data["dialect"], data["command"]) == (0, "console", "sysinfo")
+    assert (data["charge_voltage"], data["max_charge_current"], data["max_discharge_current"]) == (
+        426.0, 18.5, -18.5
+    )  # fmt: skip
+    assert data["cell_voltage_thresholds"][0] == {"name": "Vol High 4", "trigger": 3.6,
+                                                  "release": 3.4}  # fmt: skip
+    _, out, _ = _run(
+        capsys, "--console", "bmuinfo 2", "--json", str(VECTORS / "ioBroker_H2_bmuinfo_2.txt")
+    )
+    assert (json.loads(out)["module"], json.loads(out)["pcba_barcode"]) == (
+        2, "Axxxxxxxxxxxxxxxxxxxx9"
+    )  # fmt: skip
+    _, out, _ = _run(capsys, "--console", "log", "--json", str(VECTORS / "ioBroker_US_log.txt"))
+    assert json.loads(out)["records"][-1]["time"] == "23-09-16 08:55:33"
+    _, out, _ = _run(
+        capsys, "--console", "help", "--json", str(VECTORS / "ioBroker_pytes-v5_help.txt")
+    )
+    assert ["ver", "firmware info - ver"] in json.loads(out)["commands"]
+
+
+def test_service_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    """`log` is a row per record; `sysinfo` thresholds and `help` commands are named lines."""
+    _, out, _ = _run(capsys, "--console", "log", str(VECTORS / "ioBroker_SC_log.txt"))
+    lines = out.splitlines()
+    assert lines[0] == "console 'log': EventLog"
+    assert lines[1].split() == ["index", "time", "module", "code", "info"]
+    assert lines[9].split()[:5] == ["12", "23-11-11", "14:48:32", "BMM", "83dd"]
+    assert len(lines) == 22
+    _, out, _ = _run(capsys, "--console", "sysinfo", str(VECTORS / "ioBroker_SC_sysinfo.txt"))
+    lines = out.splitlines()
+    assert any(line.split() == ["charge_voltage", "266.25"] for line in lines)
+    assert any(
+        line.split() == ["temperature_thresholds.Temp", "Low", "3.release", "-8.0"]
+        for line in lines
+    )
+    assert any(line.split() == ["other.FChgS", "4"] for line in lines)
+    _, out, _ = _run(capsys, "--console", "help", str(VECTORS / "ioBroker_H2_help.txt"))
+    assert any(line.split() == ["commands.unit", "Unit", "data", "show", "-", "unit"]
+               for line in out.splitlines())  # fmt: skip
+    _, out, _ = _run(capsys, "--console", "ver", str(VECTORS / "ioBroker_pytes-v5_ver.txt"))
+    assert any(line.split() == ["images.Main.date", "2023-10-13", "09:55:00"]
+               for line in out.splitlines())  # fmt: skip
+
+
 def test_tables(capsys: pytest.CaptureFixture[str]) -> None:
     """Without --json: a row per pack/cell/unit, or a value per line for records."""
     status, out, _ = _run(capsys, "--console", "pwr", str(VECTORS / "donverduyn_US2KBPL_pwr.txt"))
@@ -89,13 +139,18 @@ def test_tables(capsys: pytest.CaptureFixture[str]) -> None:
         (["--console", "pwr", "missing.txt"], "error: cannot read missing.txt: No such file"),
         (["--console", "shut", "FILE"], "no console parser for 'shut'"),
         (["--console", "stat 1", "FILE"], "refused the command"),
+        (["--console", "bmuinfo 4", "BMU4"], "refused the command: 'Command completed unccess"),
         (["--console", "unit", "PWR"], "no table header starting with 'Index'"),
         (["--console", "pwr", "FILE", "FILE"], "exactly one dump FILE"),
     ],
 )
 def test_errors(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Bad input: exit 1 and one line on stderr."""
-    files = {"FILE": "ioBroker_pytes-v5_stat_1.txt", "PWR": "ioBroker_US_pwr.txt"}
+    files = {
+        "FILE": "ioBroker_pytes-v5_stat_1.txt",
+        "PWR": "ioBroker_US_pwr.txt",
+        "BMU4": "ioBroker_H2_bmuinfo_4.txt",
+    }
     status, out, err = _run(capsys, *[str(VECTORS / files[a]) if a in files else a for a in args])
     assert status == 1
     assert out == ""

@@ -16,12 +16,18 @@ from custom_components.pylontech.bms.console import (
     COMMANDS,
     CellTable,
     ClockTime,
+    CommandList,
     DeviceInfo,
+    EventLog,
+    FirmwareVersions,
+    ModuleInfo,
     PackStatus,
     SohTable,
     StackPower,
     Statistics,
     SystemPower,
+    SystemSettings,
+    Threshold,
     UnitTable,
     parse,
 )
@@ -30,7 +36,9 @@ from custom_components.pylontech.bms.serialize import to_json
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "console"
 # Answers where the BMS refused the command instead of answering it.
-REFUSED = {"ioBroker_pytes-v5_stat_1.txt"}
+REFUSED = {"ioBroker_pytes-v5_stat_1.txt", "ioBroker_H2_bmuinfo_4.txt"}
+# Captures that stop at a paging line: the rest of the answer was never asked for.
+PAGED = {"donverduyn_US2KBPL_help.txt"}
 DUMPS = sorted(p.name for p in VECTORS.glob("*.txt"))
 
 
@@ -40,8 +48,6 @@ def command_of(name: str) -> str:
 
 
 ANSWERS = [n for n in DUMPS if n not in REFUSED and command_of(n).split()[0] in COMMANDS]
-# Dumps kept for the simulator and the client (help): no read model to parse into.
-UNPARSED = [n for n in DUMPS if n not in REFUSED and n not in ANSWERS]
 
 
 def dump(name: str) -> bytes:
@@ -57,7 +63,8 @@ def parsed(name: str) -> Any:
 
 def test_every_device_family_and_command_is_here() -> None:
     """Each family's info, pwr, bat and soh dumps are present (stat where the BMS has one)."""
-    assert len(ANSWERS) >= 62
+    assert len(ANSWERS) >= 78
+    assert sorted([*ANSWERS, *REFUSED]) == DUMPS  # every dump has a parser
     for device in ("donverduyn_US2KBPL", "ioBroker_H2", "ioBroker_SC", "ioBroker_US",
                    "ioBroker_eb", "ioBroker_pytes-v5"):  # fmt: skip
         words = {command_of(n).split()[0] for n in DUMPS if n.startswith(device + "_")}
@@ -70,19 +77,13 @@ def test_dump_parses(name: str, snapshot: Any) -> None:
     assert to_json(parsed(name)) == snapshot
 
 
-@pytest.mark.parametrize("name", UNPARSED)
-def test_other_dumps_have_no_parser(name: str) -> None:
-    """`help` and the like are not read commands: refused by name, not misread."""
-    with pytest.raises(PylontechConsoleError, match="no console parser"):
-        parsed(name)
-
-
 def test_time() -> None:
     """`time`: the clock, with the chip name where the BMS prints one."""
     clocks = {
         "donverduyn_US2KBPL_time.txt": ("Ds3231", "2025-12-21 21:14:53"),
         "ioBroker_H2_time.txt": (None, "2023-10-05 14:30:18"),
         "ioBroker_pytes-v5_time.txt": ("PCF8563", "2024-02-13 23:35:17"),
+        "ioBroker_eb_time.txt": ("DS3231M", "2023-11-01 16:50:05"),
     }
     for name, (chip, time) in clocks.items():
         clock = parsed(name)
@@ -94,9 +95,12 @@ def test_time() -> None:
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_refused_command_is_a_library_error(name: str) -> None:
-    """Pytes V1.10 has no `stat N`: its refusal is an error, not an empty model."""
-    with pytest.raises(PylontechConsoleError, match="refused the command: 'Invalid command"):
+    """Pytes V1.10 has no `stat N`, Force H2 no `bmuinfo 4` (4 modules, 0..3): each refusal
+    is an error, not an empty model."""
+    refusal = "Invalid command" if "stat" in name else "Command completed unccessfully"
+    with pytest.raises(PylontechConsoleError, match=f"refused the command: '{refusal}") as info:
         parsed(name)
+    assert info.value.raw == dump(name)
 
 
 def test_h2_pwr() -> None:
@@ -334,6 +338,126 @@ def test_soh() -> None:
     assert pytes.cells[15].soh_status == "00000000"
 
 
+def test_sysinfo() -> None:
+    """`sysinfo`: mV/mA become V/A, m°C thresholds °C, each threshold with its R(elease)."""
+    h2 = parsed("ioBroker_H2_sysinfo.txt")
+    assert isinstance(h2, SystemSettings)
+    assert (h2.charge_voltage, h2.charge_cutoff_voltage, h2.discharge_cutoff_voltage) == (
+        426.0, 432.0, 348.0
+    )  # fmt: skip
+    assert (h2.max_charge_current, h2.max_discharge_current) == (18.5, -18.5)
+    assert (h2.balance_charge_request, h2.force_charge_request) == (True, False)
+    assert len(h2.cell_voltage_thresholds) == 6
+    assert h2.cell_voltage_thresholds[0] == Threshold(name="Vol High 4", trigger=3.6, release=3.4)
+    assert h2.cell_voltage_thresholds[4] == Threshold(name="Vol Low 1", trigger=2.9, release=3.2)
+    temperatures = {t.name: (t.trigger, t.release) for t in h2.temperature_thresholds}
+    assert temperatures["Temp High 2"] == (50.0, 45.0)
+    assert temperatures["Temp Nor Low 1"] == (17.5, 22.5)
+    assert temperatures["Temp Low 3"] == (-10.0, -8.0)
+    assert h2.balance_thresholds[-1] == Threshold(name="Bal High 1", trigger=50.0, release=30.0)
+    assert h2.other == (("FChgV", "2850"), ("FChgVR", "3200"), ("FChgS", "4"), ("FChgSR", "10"))
+    sc = parsed("ioBroker_SC_sysinfo.txt")
+    assert (sc.charge_voltage, sc.charge_cutoff_voltage, sc.discharge_cutoff_voltage) == (
+        266.25, 270.0, 217.5
+    )  # fmt: skip
+    assert (sc.max_charge_current, sc.max_discharge_current) == (37.0, 0.0)
+    assert (sc.balance_charge_request, sc.force_charge_request) == (False, False)
+
+
+def test_bmuinfo() -> None:
+    """`bmuinfo N`: one Force H2 module's board, barcodes and test time; N kept."""
+    first = parsed("ioBroker_H2_bmuinfo_0.txt")
+    assert isinstance(first, ModuleInfo)
+    assert (first.module, first.manufacturer, first.device_name, first.board_version) == (
+        0, "Pylon", "BMU", "LT30SV20R02"
+    )  # fmt: skip
+    assert (first.pcba_barcode, first.power_supply_barcode) == ("Axxxxxxxxxxxxxxxxxxxx1", "100001")
+    assert (first.test_time, first.specification, first.nominal_capacity) == (
+        "2022-08-15 13:01:51", "37AH", 37.0
+    )  # fmt: skip
+    assert (first.nominal_voltage, first.cell_count, first.other) == (None, 30, ())
+    last = parsed("ioBroker_H2_bmuinfo_3.txt")
+    assert (last.module, last.power_supply_barcode, last.test_time) == (
+        3, "200005", "2022-06-26 15:45:16"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "first"),
+    [
+        ("ioBroker_H2_log.txt", 20, (19, "23-10-05 12:06:53", "BMM", "8c8c",
+                                     "The device start charging.")),
+        ("ioBroker_SC_log.txt", 20, (19, "23-11-12 08:50:57", "BMM", "0",
+                                     "The device start discharging.")),
+        ("ioBroker_US_log.txt", 32, (31, "23-09-16 11:43:09", "BMM", "2c50",
+                                     "The device start charging.")),
+        ("ioBroker_eb_log.txt", 30, (29, "23-11-01 15:59:01", "BMM", "0",
+                                     "The device start discharging.")),
+        ("ioBroker_pytes-v5_log.txt", 30, (29, "24-02-18 20:08:38", "BMM", "12c",
+                                           "The device start charging.")),
+    ],
+)  # fmt: skip
+def test_log(name: str, count: int, first: tuple[object, ...]) -> None:
+    """`log`: one record per Index, newest first down to 0, across the paging lines."""
+    log = parsed(name)
+    assert isinstance(log, EventLog)
+    assert [r.index for r in log.records] == list(range(count - 1, -1, -1))
+    top = log.records[0]
+    assert (top.index, top.time, top.module, top.code, top.info) == first
+    assert all(r.other == () and r.module == "BMM" for r in log.records)
+
+
+def test_log_records_on_both_sides_of_a_paging_line() -> None:
+    """H2 `log`: records 17 (before the first paging line) and 16 (after it) are whole."""
+    records = {r.index: r for r in parsed("ioBroker_H2_log.txt").records}
+    assert (records[17].time, records[17].info) == (
+        "23-10-05 10:12:47", "The coulomb of device is normal."
+    )  # fmt: skip
+    assert (records[16].code, records[16].info) == ("8c8b", "The device start charging.")
+    assert (records[0].time, records[0].code, records[0].info) == (
+        "23-10-05 08:45:52", "0", "The coulomb of device is low."
+    )  # fmt: skip
+
+
+def test_help() -> None:
+    """`help`: the (command, description) list; Pytes adds `ver`, Force H2 `unit` and `sysinfo`."""
+    us = parsed("donverduyn_US2KBPL_help.txt")
+    assert isinstance(us, CommandList)
+    names = [name for name, _ in us.commands]
+    assert names[:3] == ["bat", "data", "datalist"]
+    assert len(names) == 17
+    assert ("pwr", "Power data show - pwr [index]") in us.commands
+    assert us.offers("pwr") and us.offers("bat 2") and us.offers("soh")
+    assert not us.offers("unit") and not us.offers("ver") and not us.offers("")
+    assert us.remote_commands == ()  # the capture stops at the paging line
+    pytes = parsed("ioBroker_pytes-v5_help.txt")
+    assert pytes.offers("ver") and pytes.offers("pwr") and pytes.offers("bat")
+    assert pytes.commands[-1] == ("ver", "firmware info - ver")
+    assert [name for name, _ in pytes.remote_commands] == ["info", "login", "logout"]
+    h2 = parsed("ioBroker_H2_help.txt")
+    assert len(h2.commands) == 30
+    assert all(h2.offers(c) for c in ("pwr", "bat", "unit", "sysinfo", "bmuinfo", "log"))
+    assert ("tethernet", "Test tethernet - tethernet") in h2.commands
+    assert h2.commands[-1][0] == "cmudtesttime"
+
+
+def test_ver() -> None:
+    """Pytes `ver`: the main and backup images, and which one runs."""
+    ver = parsed("ioBroker_pytes-v5_ver.txt")
+    assert isinstance(ver, FirmwareVersions)
+    assert [image.name for image in ver.images] == ["Main", "Backup"]
+    main, backup = ver.images
+    assert (main.version, main.size, main.date) == (
+        "SXXXXXXXXXXXXXV1.10.7.1C.T5", 0, "2023-10-13 09:55:00"
+    )  # fmt: skip
+    assert (backup.version, backup.date) == (None, "2000-00-00 00:00:00")
+    assert (ver.active, ver.active_version, ver.other) == (
+        "Main",
+        "SXXXXXXXXXXXXXV1.10.7.1C.T5",
+        (),
+    )
+
+
 @pytest.mark.parametrize(
     ("command", "message"),
     [
@@ -362,7 +486,19 @@ def test_unknown_commands(command: str, message: str) -> None:
         ("stat", "@\nnothing here\n", "no statistics counters"),
         ("info", "@\nCell Number : many\n", "Cell Number: not an integer"),
         ("pwr 1", "@\n Voltage : 12 furlongs\n", "Voltage: not a number with a known unit"),
-        ("bmuinfo 3", "@\nCommand completed unccessfully\n$$\n", "no console parser"),
+        ("bmuinfo 3", "@\nCommand completed unccessfully\n$$\n", "refused the command"),
+        ("sysinfo", "@\n Pack Colour : blue\n", "no sysinfo settings"),
+        ("sysinfo", "@\n Bal Chg Req : maybe\n", "Bal Chg Req: not Y or N"),
+        ("sysinfo", "@\n Vol High 4 : 3600 furlongs\n", "Vol High 4: not a number"),
+        ("bmuinfo 1", "@\nCell Number : 30\n", "no module identity"),
+        ("log", "@\n Time : 23-10-05 12:06:53\n", "log line before the first Index"),
+        ("log", "@\n Index : 3\nsomething\n", "not a log line: 'something'"),
+        ("log", "@\n Index : three\n", "Index: not an integer"),
+        ("ver", "@\n Active version : Main\n", "no firmware image listed"),
+        ("ver", "@\n Main Version:\n Size : big\n", "Size: not an integer"),
+        ("help", "@\nLocal command:\n[bat] data\n", "not a help line"),
+        ("help", "@\nSecret command:\nbat x\n", "unknown help section"),
+        ("help", "@\nLocal command:\n*****\n", "no command listed"),
         ("info", "@\r\nCommand completed unccessfully\r\n$$\r\n", "refused the command"),
     ],
 )

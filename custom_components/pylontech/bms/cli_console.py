@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from .console import (
     CellTable,
+    EventLog,
     SohTable,
     StackPower,
     SystemPower,
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 PROVENANCE = b"# provenance:"
 """A first line starting so (tests/vectors/console) is a note about the dump, not console text."""
 
-_ROW_LISTS = ("rows", "cells", "units")
-_PAIR_LISTS = ("other", "counters")
+_ROW_LISTS = ("rows", "cells", "units", "records")
+_PAIR_LISTS = ("other", "counters", "commands", "remote_commands")
 
 
 def run_console_decode(command: str, files: Sequence[str], *, as_json: bool) -> int:
@@ -94,7 +95,7 @@ def console_json(command: str, response: ConsoleResponse) -> dict[str, JsonValue
 def _table(command: str, response: ConsoleResponse) -> str:
     body = _readable(to_json(response))
     title = f"console {command!r}: {type(response).__name__}"
-    if not isinstance(response, StackPower | CellTable | UnitTable | SohTable):
+    if not isinstance(response, StackPower | CellTable | UnitTable | SohTable | EventLog):
         return columns_table(title, ["value"], [body])
     rows = next(body.pop(key) for key in _ROW_LISTS if key in body)
     assert isinstance(rows, list)
@@ -104,7 +105,10 @@ def _table(command: str, response: ConsoleResponse) -> str:
 
 
 def _readable(value: JsonValue) -> dict[str, JsonValue]:
-    """Pairs lists ("other", "counters") as objects, in every row too."""
+    """Pairs lists ("other", "counters", help's "commands") as objects, in every row too.
+
+    Lists of named objects (`sysinfo` thresholds, `ver` images) become objects by name.
+    """
     assert isinstance(value, dict)
     out: dict[str, JsonValue] = {}
     for key, item in value.items():
@@ -112,9 +116,19 @@ def _readable(value: JsonValue) -> dict[str, JsonValue]:
             out[key] = {str(p[0]): p[1] for p in item if isinstance(p, list) and len(p) == 2}
         elif key in _ROW_LISTS and isinstance(item, list):
             out[key] = [_readable(row) for row in item]
+        elif isinstance(item, list) and item and all(_named(row) for row in item):
+            out[key] = {
+                str(row["name"]): _readable({k: v for k, v in row.items() if k != "name"})
+                for row in item
+                if _named(row)
+            }
         else:
             out[key] = item
     return out
+
+
+def _named(row: JsonValue) -> TypeGuard[dict[str, JsonValue]]:
+    return isinstance(row, dict) and isinstance(row.get("name"), str)
 
 
 def _rows_table(rows: list[dict[str, JsonValue]]) -> str:

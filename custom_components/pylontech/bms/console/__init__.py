@@ -1,6 +1,7 @@
 """The Pylontech console (text) protocol: line discipline, parsers, models, conversion.
 
-Free of Home Assistant. `parse(command, raw)` reads one answer into a model of `models`;
+Free of Home Assistant. `parse(command, raw)` reads one answer into a model of `models` (the
+readings) or `service_models` (sysinfo, bmuinfo, log, ver, help);
 `convert` turns `pwr`/`bat`/`unit` answers into the library's `PackData`; `lines` tells a client
 where an answer ends (protocol.md 5).
 """
@@ -28,6 +29,16 @@ from .models import (
     UnitTable,
 )
 from .parse import COMMANDS, parse
+from .service_models import (
+    CommandList,
+    EventLog,
+    FirmwareImage,
+    FirmwareVersions,
+    LogRecord,
+    ModuleInfo,
+    SystemSettings,
+    Threshold,
+)
 
 __all__ = [
     "COMMANDS",
@@ -36,9 +47,15 @@ __all__ = [
     "CellRow",
     "CellTable",
     "ClockTime",
+    "CommandList",
     "ConsoleResponse",
     "ConsoleStack",
     "DeviceInfo",
+    "EventLog",
+    "FirmwareImage",
+    "FirmwareVersions",
+    "LogRecord",
+    "ModuleInfo",
     "PackStatus",
     "PowerRow",
     "SohCell",
@@ -46,7 +63,9 @@ __all__ = [
     "StackPower",
     "Statistics",
     "SystemPower",
+    "SystemSettings",
     "SystemTotals",
+    "Threshold",
     "Topology",
     "UnitBarcode",
     "UnitRow",

@@ -24,7 +24,20 @@ if TYPE_CHECKING:
     from ..link import Link
 
 READ_COMMANDS = frozenset(
-    {"bat", "bmuinfo", "help", "info", "pwr", "soh", "stat", "sysinfo", "time", "unit"}
+    {
+        "bat",
+        "bmuinfo",
+        "help",
+        "info",
+        "log",
+        "pwr",
+        "soh",
+        "stat",
+        "sysinfo",
+        "time",
+        "unit",
+        "ver",
+    }
 )
 """The console commands that only read (protocol.md 5.4, 5.5); shut, trst, updata, login and
 the t* test commands are never sent."""

@@ -28,9 +28,10 @@ END_MARK = b"$$"
 SUCCESS = "Command completed successfully"
 """The line that closes a successful answer's body."""
 
-# "$$" alone on its line, then only line breaks, then a prompt that ends the buffer.
+# "$$" alone on its line, then only line breaks, then a prompt that ends the buffer (line
+# breaks after it are allowed, as `exchange` allows them: ioBroker_US_log ends "pylon>\n").
 _COMPLETE = re.compile(
-    rb"(?:\A|[\r\n])\$\$[\r\n]+(?:" + b"|".join(re.escape(p) for p in PROMPTS) + rb")\Z"
+    rb"(?:\A|[\r\n])\$\$[\r\n]+(?:" + b"|".join(re.escape(p) for p in PROMPTS) + rb")[\r\n]*\Z"
 )
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _REFUSALS = (
@@ -43,7 +44,10 @@ _PROMPT_TEXTS = tuple(p.decode() for p in PROMPTS)
 
 
 def complete(buffer: bytes) -> bool:
-    """Whether `buffer` holds a whole answer: a "$$" line, then the prompt at its very end."""
+    """Whether `buffer` holds a whole answer: a "$$" line, then the prompt at its end.
+
+    Only line breaks may follow the prompt (a capture saved with a final newline).
+    """
     return _COMPLETE.search(buffer) is not None
 
 

@@ -10,6 +10,13 @@ from __future__ import annotations
 from enum import StrEnum
 
 from ..models import PackData, StackData, SystemTotals, model
+from .service_models import (
+    CommandList,
+    EventLog,
+    FirmwareVersions,
+    ModuleInfo,
+    SystemSettings,
+)
 
 type Other = tuple[tuple[str, str], ...]
 """Unknown columns or keys as (name as printed, value as printed)."""
@@ -305,6 +312,11 @@ type ConsoleResponse = (
     | UnitTable
     | SohTable
     | Statistics
+    | SystemSettings
+    | ModuleInfo
+    | EventLog
+    | FirmwareVersions
+    | CommandList
 )
 
 

@@ -8,6 +8,13 @@ from ..exceptions import PylontechConsoleError
 from .lines import body_lines, decode_text
 from .readings import parse_cells, parse_power, parse_soh, parse_units
 from .records import parse_info, parse_pack_status, parse_statistics, parse_time
+from .service import (
+    parse_help,
+    parse_log,
+    parse_module_info,
+    parse_system_settings,
+    parse_versions,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,10 +32,18 @@ _PARSERS: dict[str, tuple[_Parser, _Parser]] = {
     "soh": (parse_soh, parse_soh),
     "stat": (parse_statistics, parse_statistics),
     "time": (parse_time, parse_time),
+    "sysinfo": (parse_system_settings, parse_system_settings),
+    "bmuinfo": (parse_module_info, parse_module_info),
+    "log": (parse_log, parse_log),
+    "ver": (parse_versions, parse_versions),
+    "help": (parse_help, parse_help),
 }
 
 COMMANDS = tuple(_PARSERS)
-"""The command words `parse` reads; each takes an optional pack number."""
+"""The command words `parse` reads, each with an optional number (pack, module).
+
+Parsing is not sending: `log` and `ver` answers are read here (from saved dumps), but what a
+client may send is decided by `exchange.READ_COMMANDS`."""
 
 
 def parse(command: str, text: str | bytes) -> ConsoleResponse:

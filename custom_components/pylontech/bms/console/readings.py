@@ -15,7 +15,7 @@ from .models import (
     UnitRow,
     UnitTable,
 )
-from .values import integer, milli, percent_and_amount, quantity, unit_in
+from .values import integer, milli, percent_and_amount, quantity, unit_in, yes_no
 
 
 def parse_power(lines: list[str], number: int | None) -> StackPower | SystemPower:
@@ -150,20 +150,9 @@ def _cell_row(row: Fields) -> CellRow:
         remaining_capacity=remaining,
         energy_percent=energy_percent,
         remaining_energy=energy,
-        balancing=_flag(row.text("BAL", "Bal"), "Bal"),
+        balancing=yes_no(row.text("BAL", "Bal"), "Bal"),
         other=row.other(),
     )
-
-
-def _flag(text: str | None, field: str) -> bool | None:
-    if text is None:
-        return None
-    if text.upper() in ("Y", "YES"):
-        return True
-    if text.upper() in ("N", "NO"):
-        return False
-    msg = f"{field}: not Y or N: {text!r}"
-    raise PylontechConsoleError(msg)
 
 
 def parse_units(lines: list[str], number: int | None) -> UnitTable:

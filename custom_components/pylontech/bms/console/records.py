@@ -36,7 +36,7 @@ def parse_info(lines: list[str], number: int | None) -> DeviceInfo:
             general.append((key, value or None))
     fields = Fields(general)
     specification = fields.text("Specification")
-    voltage, capacity = _specification(specification)
+    voltage, capacity = split_specification(specification)
     return DeviceInfo(
         address=integer(fields.text("Device address"), "Device address"),
         manufacturer=fields.text("Manufacturer"),
@@ -70,7 +70,8 @@ def parse_info(lines: list[str], number: int | None) -> DeviceInfo:
     )
 
 
-def _specification(text: str | None) -> tuple[float | None, float | None]:
+def split_specification(text: str | None) -> tuple[float | None, float | None]:
+    """Nominal V and Ah of a specification: "384V/37AH" -> (384.0, 37.0), "37AH" -> (None, 37.0)."""
     match = _SPECIFICATION.match(text or "")
     if text is None or match is None:
         return None, None

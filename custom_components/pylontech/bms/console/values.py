@@ -80,6 +80,18 @@ def percent_and_amount(
     return percent, amount
 
 
+def yes_no(text: str | None, field: str) -> bool | None:
+    """A flag printed "Y"/"N" (`bat` Bal) or "Yes"/"NO" (`sysinfo` requests), any case."""
+    if text is None:
+        return None
+    if text.strip().upper() in ("Y", "YES"):
+        return True
+    if text.strip().upper() in ("N", "NO"):
+        return False
+    msg = f"{field}: not Y or N: {text!r}"
+    raise PylontechConsoleError(msg)
+
+
 def unit_in(header: str) -> str:
     """The unit a header names in brackets: "AH(mAH)" -> "mAH", "Pwr Coulomb(mAS)" -> "mAS"."""
     match = re.search(r"\(([A-Za-z]+)\)\s*$", header)
