@@ -274,7 +274,7 @@ async def test_paged_answers_read_the_same(model: str) -> None:
 
 REFUSED = [
     "shut", "trst", "updata", "login", "tshut", "pwr; shut", "pwr x", "pwr 1 shut", "SHUT",
-    "time 2030 1 1 0 0 0", "pwr \u00b2", "bat \u0661", "", "  ", "pwr\rshut", "log", "disp",
+    "time 2030 1 1 0 0 0", "pwr \u00b2", "bat \u0661", "", "  ", "pwr\rshut", "data", "disp",
 ]  # fmt: skip
 
 
