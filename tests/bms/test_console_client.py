@@ -499,3 +499,12 @@ async def test_client_for_console() -> None:
         finally:
             await client.close()
     check_poll(stack, simulator, "us2000b")
+
+
+async def test_identities_of_a_silent_console_are_unknown() -> None:
+    """A console that answers nothing leaves the controller's and the packs' identities unknown
+    (as for a binary pack) instead of failing the setup."""
+    async with serve("force-h2", 2, faults="drop=1") as (_, client):
+        client.timeout = 0.2
+        assert await client.identify_stack() is None
+        assert (await client.identify(1)).serial_number is None

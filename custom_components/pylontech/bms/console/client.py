@@ -230,12 +230,15 @@ class PylontechConsoleClient:
             return PackIdentity(address=address)
 
     async def identify_stack(self) -> PackIdentity | None:
-        """The high-voltage controller's identity (`info`); None for a US stack."""
-        if self.topology is None:
-            await self.read_stack()
-        if self.topology is not Topology.SERIES:
-            return None
+        """The high-voltage controller's identity (`info`); None for a US stack.
+
+        Also None when the console does not answer: like a pack's, it is then left unknown.
+        """
         try:
+            if self.topology is None:
+                await self._learn_topology()
+            if self.topology is not Topology.SERIES:
+                return None
             return pack_identity(await self._read(DeviceInfo, "info"), 0)
         except PylontechError as err:
             _LOGGER.debug("identity of the controller unknown: %s", err)
