@@ -244,6 +244,18 @@ class PylontechConsoleClient:
             _LOGGER.debug("identity of the controller unknown: %s", err)
             return None
 
+    async def addresses(self) -> tuple[int, ...]:
+        """The packs present in `pwr` (US), or the modules of `unit` (high voltage)."""
+        power = await self.command("pwr")
+        if isinstance(power, SystemPower):
+            self.topology = Topology.SERIES
+            return tuple(unit.index for unit in (await self._read(UnitTable, "unit")).units)
+        if not isinstance(power, StackPower):
+            msg = f"pwr answered with {type(power).__name__}, not a power table"
+            raise PylontechConsoleError(msg)
+        self.topology = Topology.PARALLEL
+        return tuple(row.index for row in power.rows if row.present)
+
     async def _learn_topology(self) -> None:
         """Whether the console is a US master or a high-voltage controller, from its `pwr`."""
         power = await self.command("pwr")

@@ -34,8 +34,7 @@ async def detect_console(
         if not await wake_console(transport):  # type: ignore[arg-type]  # can_wake checked
             return None
     client = PylontechConsoleClient(transport, timeout=max(request_timeout, 2.0))
-    stack = await client.read_stack()
-    addresses = tuple(pack.address for pack in stack.packs)
+    addresses = await client.addresses()
     controller = await client.identify_stack()
     packs = [await client.identify(address) for address in addresses]
     if controller is not None:
