@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.pylontech.bms.console import wake
+from custom_components.pylontech.bms.console.client import PylontechConsoleClient
 from custom_components.pylontech.bms.console.detect import detect_console
 from custom_components.pylontech.bms.detect import detect
 from custom_components.pylontech.bms.exceptions import PylontechDetectionError
@@ -239,3 +240,19 @@ async def test_detect_console_on_a_silent_port(
     await asyncio.sleep(0.05)
     assert silent_port.written == expected
     assert transport.baudrate == baud
+
+
+async def test_a_console_that_lists_no_pack_is_not_a_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A console whose `pwr` shows no pack gives no detection (a stack needs a pack)."""
+
+    async def no_packs(self: PylontechConsoleClient) -> tuple[int, ...]:
+        return ()
+
+    monkeypatch.setattr(PylontechConsoleClient, "addresses", no_packs)
+    async with ConsoleSimulator("us", 1) as simulator:
+        transport = TcpTransport("127.0.0.1", simulator.port)
+        await transport.open()
+        try:
+            assert await detect_console(transport, request_timeout=0.5) is None
+        finally:
+            await transport.close()

@@ -31,10 +31,13 @@ async def detect_console(
         if not (wake and can_wake(transport)):
             return None
         _LOGGER.debug("no prompt on %s: trying to wake a 1200 Bd console", transport.description)
-        if not await wake_console(transport):  # type: ignore[arg-type]  # can_wake checked
+        if not await wake_console(transport):
             return None
     client = PylontechConsoleClient(transport, timeout=max(request_timeout, 2.0))
     addresses = await client.addresses()
+    if not addresses:
+        _LOGGER.debug("a console answers on %s but lists no pack", transport.description)
+        return None
     controller = await client.identify_stack()
     packs = [await client.identify(address) for address in addresses]
     if controller is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TypeGuard
 
 from ..transport import SerialTransport, Transport
 from .lines import ends_with_prompt
@@ -29,7 +30,7 @@ TRIES = 10
 INTERVAL = 1.0
 
 
-def can_wake(transport: Transport) -> bool:
+def can_wake(transport: Transport) -> TypeGuard[SerialTransport]:
     """Whether `transport` is a serial port at the console's speed, which waking needs."""
     return isinstance(transport, SerialTransport) and transport.baudrate == CONSOLE_BAUD
 
