@@ -12,7 +12,8 @@ from ..dialects import DIALECTS
 from ..exceptions import PylontechError
 from .console_cli import add_console_arguments, run_console
 from .faults import FaultPlan
-from .server import DEFAULT_DELAY, Simulator
+from .server import Simulator
+from .tcp import DEFAULT_DELAY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
