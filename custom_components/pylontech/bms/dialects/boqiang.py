@@ -10,6 +10,7 @@ from ..const import RTN_PYLONTECH
 from ..models import ManufacturerInfo
 from .base import Command, Dialect, RequestInfo
 from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder, Selector
+from .fields import CELL_VOLTAGE, centi
 from .layout import Counted, Layout, Number, Text, Version, compiled
 
 # Units as Seplos: the Seplos decoder reads these packs (protocol.md 4.3, 4.1): 0.1 K with
@@ -21,23 +22,18 @@ TEMPERATURE_OFFSET = 2731
 CUSTOM_COUNT = 2
 
 
-def _centi(key: str, valid: tuple[float, float] | None = None) -> Number:
-    """A 10 mV or 10 mAh field; 0xFFFF is no reading."""
-    return Number(key, divisor=100, absent=0xFFFF, valid=valid)
-
-
 ANALOG_BLOCK: Layout = compiled(
-    Counted("cell_voltages", Number("cell", divisor=1000, valid=(0.001, 5.0))),
+    Counted("cell_voltages", CELL_VOLTAGE),
     Counted(
         "temperatures",
         Number("temperature", divisor=10, offset=TEMPERATURE_OFFSET, valid=(-40.0, 125.0)),
     ),
     Number("current", signed=True, divisor=100),
     # 0 V is no reading (the capture's pack reports 0 V next to sixteen 0 mV cells).
-    _centi("voltage", valid=(0.01, 655.34)),
-    _centi("remaining_capacity"),
+    centi("voltage", valid=(0.01, 655.34)),
+    centi("remaining_capacity"),
     Number("user_defined", size=1),
-    _centi("full_capacity"),
+    centi("full_capacity"),
     Number("cycles", absent=0xFFFF),
 )
 

@@ -13,6 +13,7 @@ from ..const import RTN_PYLONTECH
 from ..models import FlagCategory
 from .base import Command, Dialect, RequestInfo
 from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, Selector
+from .fields import CELL_VOLTAGE, centi
 from .layout import Bits, Counted, Layout, Number, compiled
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; nkinnan uses 2730 for EG4 (protocol.md 8.1)
@@ -28,22 +29,17 @@ def _temperature(key: str) -> Number:
     return Number(key, divisor=10, offset=TEMPERATURE_OFFSET, valid=(-40.0, 125.0))
 
 
-def _centi(key: str, valid: tuple[float, float] | None = None) -> Number:
-    """A 10 mA, 10 mV or 10 mAh field; 0xFFFF is no reading."""
-    return Number(key, divisor=100, absent=0xFFFF, valid=valid)
-
-
 # 0x42 (protocol.md 4.2). The BMS's own cell statistics and its lifetime counters (charged and
 # discharged Ah, Wh and hours, charge and discharge counts) are read and not kept: the library
 # derives the statistics from the cells, and the counters have no place in the model.
 ANALOG_BLOCK: Layout = compiled(
-    Counted("cell_voltages", Number("cell", divisor=1000, valid=(0.001, 5.0))),
+    Counted("cell_voltages", CELL_VOLTAGE),
     Counted("temperatures", _temperature("temperature")),
     *(_temperature(key) for key in EXTRA_TEMPERATURES),
     Number("current", signed=True, divisor=100),
-    _centi("voltage", valid=(0.01, 655.34)),
-    _centi("remaining_capacity"),
-    _centi("full_capacity"),
+    centi("voltage", valid=(0.01, 655.34)),
+    centi("remaining_capacity"),
+    centi("full_capacity"),
     Number("cycles", absent=0xFFFF),
     Number("user_defined", size=1),
     Number("soc", valid=(0.0, 100.0)),  # whole percent

@@ -10,14 +10,10 @@ from ..const import RTN_PACE
 from ..models import Barcode, FlagCategory, PackCount, SoftwareVersion
 from .base import Command, Dialect, RequestInfo
 from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, RecordDecoder
+from .fields import CELL_VOLTAGE, centi
 from .layout import Bits, Counted, Layout, Number, Text, compiled
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; the PACE documents use 2730, Pylontech 2731 (protocol.md 3.3)
-
-
-def _centi(key: str) -> Number:
-    """A 10 mA or 10 mAh field."""
-    return Number(key, divisor=100, absent=0xFFFF)
 
 
 # 0x42, per pack (protocol.md 3.3). The user-defined byte takes the values 2, 3, 4 and 9 on real
@@ -25,18 +21,18 @@ def _centi(key: str) -> Number:
 # capacity are always there, and whatever LENID leaves after them is the firmware's tail
 # (a single byte there is the SOC in percent on 1B470 firmware, protocol.md 3.3 and 8.1).
 ANALOG_BLOCK: Layout = compiled(
-    Counted("cell_voltages", Number("cell", divisor=1000, valid=(0.001, 5.0))),
+    Counted("cell_voltages", CELL_VOLTAGE),
     Counted(
         "temperatures",
         Number("temperature", divisor=10, offset=TEMPERATURE_OFFSET, valid=(-40.0, 125.0)),
     ),
     Number("current", signed=True, divisor=100),
     Number("voltage", divisor=1000, absent=0xFFFF),
-    _centi("remaining_capacity"),
+    centi("remaining_capacity"),
     Number("user_defined", size=1),
-    _centi("full_capacity"),
+    centi("full_capacity"),
     Number("cycles", absent=0xFFFF),
-    _centi("design_capacity"),
+    centi("design_capacity"),
 )
 # The longest tail reported: 28 bytes on a wall-mount variant (protocol.md 3.3).
 ANALOG_MAX_TAIL = 28

@@ -30,13 +30,13 @@ from .decoders import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+from .fields import CELL_VOLTAGE
 from .layout import Bits, Counted, Layout, Number, Text, Values, Version, When, compiled
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")
 
 # Plausible ranges: a reading outside them is a placeholder or a failed sensor, e.g. the
 # -100.0 °C (raw 1731) seen on a US2000B (protocol.md 2.3).
-CELL_VOLTAGE = Number("cell", divisor=1000, valid=(0.001, 5.0))
 TEMPERATURE = Number("temperature", signed=True, divisor=10, offset=TEMPERATURE_OFFSET,
                      valid=(-40.0, 125.0))  # fmt: skip
 

@@ -17,16 +17,12 @@ from .decoders import (
     RecordDecoder,
     Selector,
 )
+from .fields import CELL_VOLTAGE, centi
 from .layout import Bits, Counted, Fixed, Layout, Number, Text, Version, compiled
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K, as on Pylontech (protocol.md 4.1, V2.0 table 9)
 CUSTOM_ANALOG = 10  # "custom number P = 10": ten words follow (protocol.md 4.1)
 CUSTOM_ALARM = 20  # "number of custom alarms P = 20": twenty bytes follow (protocol.md 4.1)
-
-
-def _centi(key: str, valid: tuple[float, float] | None = None) -> Number:
-    """A 10 mV or 10 mAh field; 0xFFFF is no reading."""
-    return Number(key, divisor=100, absent=0xFFFF, valid=valid)
 
 
 def _permille(key: str) -> Number:
@@ -38,19 +34,19 @@ def _permille(key: str) -> Number:
 # capacities in 10 mAh, then the custom count, which is always 10 and is checked: no Pylontech
 # block has it there (they carry 2 or 4), so a Pylontech answer never fits this table.
 ANALOG_BLOCK: Layout = compiled(
-    Counted("cell_voltages", Number("cell", divisor=1000, valid=(0.001, 5.0))),
+    Counted("cell_voltages", CELL_VOLTAGE),
     Counted(
         "temperatures",
         Number("temperature", divisor=10, offset=TEMPERATURE_OFFSET, valid=(-40.0, 125.0)),
     ),
     Number("current", signed=True, divisor=100),
     # 0 V is no reading: the BMS is powered by the pack it measures.
-    _centi("voltage", valid=(0.01, 655.34)),
-    _centi("remaining_capacity"),
+    centi("voltage", valid=(0.01, 655.34)),
+    centi("remaining_capacity"),
     Fixed("user_defined", CUSTOM_ANALOG),
-    _centi("full_capacity"),  # "battery capacity"
+    centi("full_capacity"),  # "battery capacity"
     _permille("soc"),
-    _centi("design_capacity"),  # "rated capacity"
+    centi("design_capacity"),  # "rated capacity"
     Number("cycles", absent=0xFFFF),
     _permille("soh"),
     # Port voltage, then four reserved words (not zero on a 16S 200 A unit, issue 47).
