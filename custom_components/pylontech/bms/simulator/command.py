@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import sys
 from typing import TYPE_CHECKING
 
 from ..dialects import DIALECTS
@@ -13,13 +10,11 @@ from ..exceptions import PylontechError
 from .console_cli import add_console_arguments, run_console
 from .faults import FaultPlan
 from .server import Simulator
+from .serving import fail, serve_until_interrupted
 from .tcp import DEFAULT_DELAY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-_EXIT_ERROR = 1
-
 
 # argparse has no public name for what ``ArgumentParser.add_subparsers()`` returns.
 type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # noqa: SLF001
@@ -90,27 +85,9 @@ def run_simulate(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except (ValueError, PylontechError) as err:
-        return _fail(str(err))
-    try:
-        asyncio.run(_serve(simulator))
-    except KeyboardInterrupt:
-        return 0
-    except OSError as err:  # asyncio words it "error while attempting to bind ...": say less
-        reason = os.strerror(err.errno) if err.errno else str(err)
-        return _fail(f"cannot listen on {args.host}:{args.port}: {reason}")
-    return 0  # pragma: no cover  # _serve only ends by an exception
-
-
-async def _serve(simulator: Simulator) -> None:
-    async with simulator:
-        stack = simulator.stack
-        sys.stdout.write(
-            f"simulating {len(stack.packs)}-pack {stack.dialect.name} stack on {simulator.url}\n"
-        )
-        sys.stdout.flush()
-        await asyncio.Event().wait()
-
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"error: {message}\n")
-    return _EXIT_ERROR
+        return fail(str(err))
+    stack = simulator.stack
+    return serve_until_interrupted(
+        simulator,
+        lambda: f"simulating {len(stack.packs)}-pack {stack.dialect.name} stack on {simulator.url}",
+    )

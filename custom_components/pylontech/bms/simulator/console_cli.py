@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from typing import TYPE_CHECKING
 
 from .console_models import MODELS
 from .console_server import ConsoleSimulator
+from .serving import fail, serve_until_interrupted
 
 if TYPE_CHECKING:
     import argparse
-
-_EXIT_ERROR = 1
 
 
 def add_console_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +33,7 @@ def run_console(args: argparse.Namespace) -> int:
              "--turnaround": args.turnaround or None}  # fmt: skip
     binary_only = [option for option, value in given.items() if value is not None]
     if binary_only:
-        return _fail(f"{', '.join(binary_only)} cannot be used with --console")
+        return fail(f"{', '.join(binary_only)} cannot be used with --console")
     try:
         simulator = ConsoleSimulator(
             args.console,
@@ -53,29 +49,14 @@ def run_console(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except ValueError as err:
-        return _fail(str(err))
-    try:
-        asyncio.run(_serve(simulator))
-    except KeyboardInterrupt:
-        return 0
-    except OSError as err:
-        reason = os.strerror(err.errno) if err.errno else str(err)
-        return _fail(f"cannot listen on {args.host}:{args.port}: {reason}")
-    return 0  # pragma: no cover  # _serve only ends by an exception
-
-
-async def _serve(simulator: ConsoleSimulator) -> None:
-    async with simulator:
-        console = simulator.console
-        what = "replayed" if console.replay is not None else "simulated"
-        sys.stdout.write(
-            f"{what} {console.model.name} console ({len(console.stack.packs)} "
-            f"{'units' if console.model.series else 'packs'}) on {simulator.url}\n"
-        )
-        sys.stdout.flush()
-        await asyncio.Event().wait()
-
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"error: {message}\n")
-    return _EXIT_ERROR
+        return fail(str(err))
+    console = simulator.console
+    what = "replayed" if console.replay is not None else "simulated"
+    parts = "units" if console.model.series else "packs"
+    return serve_until_interrupted(
+        simulator,
+        lambda: (
+            f"{what} {console.model.name} console ({len(console.stack.packs)} {parts}) "
+            f"on {simulator.url}"
+        ),
+    )

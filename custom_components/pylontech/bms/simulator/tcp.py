@@ -81,7 +81,8 @@ class TcpSimulator:
         """TCP clients served so far."""
         self.refused = 0
         """TCP clients closed at once because `clients` were already connected."""
-        self._port = port
+        self.requested_port = port
+        """The port asked for (0: any free one); `port` is the one listened on."""
         self._rng = random.Random(seed)  # noqa: S311  # a simulation, not cryptography
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -122,7 +123,7 @@ class TcpSimulator:
         """Listen; raises `OSError` when the port cannot be had."""
         if self._server is not None:
             return
-        self._server = await asyncio.start_server(self._serve, self.host, self._port)
+        self._server = await asyncio.start_server(self._serve, self.host, self.requested_port)
         _LOGGER.debug("%s on %s", self._description(), self.url)
 
     async def stop(self) -> None:
