@@ -24,7 +24,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from custom_components.pylontech.bms.client import RawFrame
+    from custom_components.pylontech.bms.link import RawFrame
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = 8

@@ -30,7 +30,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from custom_components.pylontech.bms.client import RawFrame
+    from custom_components.pylontech.bms.link import RawFrame
     from custom_components.pylontech.bms.models import PackAlarmInfo, PackAnalogValues
 
 ROOT = Path(__file__).resolve().parent.parent

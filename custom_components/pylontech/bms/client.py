@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .const import INFO_ALL_PACKS
 from .exceptions import (
-    PylontechConnectionError,
     PylontechDecodeError,
     PylontechError,
     PylontechProtocolError,
@@ -21,7 +20,7 @@ from .exceptions import (
     PylontechTimeoutError,
 )
 from .frame import Frame, FrameDecoder
-from .link import Link, RawFrame
+from .link import Link, LinkClient
 from .models import (
     AlarmInfo,
     AnalogValues,
@@ -53,7 +52,7 @@ DEFAULT_GAP = 0.1  # s between requests; PACE needs ~0.05, EG4 0.2 (protocol.md 
 _R = TypeVar("_R", bound=Response)
 
 
-class PylontechClient:
+class PylontechClient(LinkClient):
     """Reads a BMS stack through one transport, in one dialect.
 
     Use as an async context manager, or call `close()`. Every public method sends only read
@@ -70,49 +69,21 @@ class PylontechClient:
         history: int = 64,
     ) -> None:
         """Prepare the client; the connection opens with the first request."""
+        super().__init__(Link(transport, gap=max(gap, dialect.min_gap), history=history))
         self.dialect = dialect
         self.timeout = timeout
-        self._link = Link(transport, gap=max(gap, dialect.min_gap), history=history)
         self._decoder = FrameDecoder()
         self._all_packs: bool | None = None
         """Whether the stack answers all-packs requests; None until tried."""
         self._last_error: PylontechError | None = None
 
     @property
-    def transport(self) -> Transport:
-        """The link to the stack."""
-        return self._link.transport
-
-    @property
-    def gap(self) -> float:
-        """Seconds between one exchange and the next request (at least the dialect's min_gap)."""
-        return self._link.gap
-
-    @gap.setter
-    def gap(self, value: float) -> None:
-        self._link.gap = max(value, self.dialect.min_gap)
-
-    @property
     def garbage(self) -> bytes:
         """The start of the last bytes received outside any frame (for "not a BMS" errors)."""
         return self._decoder.last_skipped
 
-    @property
-    def raw_frames(self) -> tuple[RawFrame, ...]:
-        """The last frames sent and received, oldest first."""
-        return self._link.raw_frames
-
-    async def __aenter__(self) -> Self:
-        """Use the client in an ``async with`` block."""
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Close the connection when the block ends."""
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the connection; the next request opens it again."""
-        await self._link.close()
+    def _min_gap(self) -> float:
+        return self.dialect.min_gap
 
     async def identify(self, address: int) -> PackIdentity:
         """Serial number, model and firmware of the pack at `address` (see `detect.identify`)."""
@@ -243,25 +214,12 @@ class PylontechClient:
         request = self.dialect.encode_request(code, address=address, pack=pack)
         all_packs = pack == INFO_ALL_PACKS if pack is not None else None
         link = self._link
-        async with link.lock:
-            if await link.connect():
-                self._decoder.reset()
-            try:
-                drained = link.must_drain
-                await link.pace(self.timeout, _frame_complete())
-                if drained:
-                    self._decoder.reset()  # what it held belonged to the late answer
-                link.record("tx", request, code)
-                await link.transport.write(request)
-                return await self._answer(code, pack, all_packs)
-            except PylontechTimeoutError:
-                link.timed_out()
-                raise
-            except PylontechConnectionError:
-                await link.fail()
-                raise
-            finally:
-                link.exchanged()
+        async with link.turn(self.timeout, _frame_complete()) as stale:
+            if stale:
+                self._decoder.reset()  # a new link, or what it held belonged to a late answer
+            link.record("tx", request, code)
+            await link.transport.write(request)
+            return await self._answer(code, pack, all_packs)
 
     async def _typed(
         self, kind: type[_R], code: int, *, address: int | None = None, pack: int | None = None

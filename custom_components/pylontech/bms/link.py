@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+import contextlib
 from dataclasses import dataclass
 import logging
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
 
-from .exceptions import PylontechConnectionError
+from .exceptions import PylontechConnectionError, PylontechTimeoutError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from .transport import Transport
 
@@ -92,6 +93,29 @@ class Link:
         _LOGGER.debug("connected to %s", transport.description)
         return True
 
+    @contextlib.asynccontextmanager
+    async def turn(self, silence: float, answered: Callable[[bytes], bool]) -> AsyncIterator[bool]:
+        """One request and its answer, alone on the link: opened, paced, and accounted for.
+
+        `pace` drains a late answer first after a timeout. Yields whether bytes buffered before are stale (the link was just opened, or a late
+        answer was drained). A `PylontechTimeoutError` from the block counts towards a
+        reconnect; a `PylontechConnectionError` closes the link and starts the backoff.
+        """
+        async with self.lock:
+            stale = await self.connect()
+            try:
+                stale = self.must_drain or stale
+                await self.pace(silence, answered)
+                yield stale
+            except PylontechTimeoutError:
+                self.timed_out()
+                raise
+            except PylontechConnectionError:
+                await self.fail()
+                raise
+            finally:
+                self.exchanged()
+
     async def pace(self, silence: float, answered: Callable[[bytes], bool]) -> None:
         """Wait out the gap since the last exchange; after a timeout, drain first (`_drain`)."""
         if self.must_drain:
@@ -161,3 +185,52 @@ class Link:
         self.must_drain = False
         if dropped:
             _LOGGER.debug("dropped %d late bytes before the next request", dropped)
+
+
+class LinkClient:
+    """What a client of one link offers, whatever it speaks.
+
+    The transport, the gap between requests, the raw history, and closing (also as an async
+    context manager).
+    """
+
+    timeout: float
+
+    def __init__(self, link: Link) -> None:
+        """Use `link`; nothing is opened before the first request."""
+        self._link = link
+
+    @property
+    def transport(self) -> Transport:
+        """The link to the stack."""
+        return self._link.transport
+
+    @property
+    def gap(self) -> float:
+        """Seconds between the end of one exchange and the next request."""
+        return self._link.gap
+
+    @gap.setter
+    def gap(self, value: float) -> None:
+        self._link.gap = max(value, self._min_gap())
+
+    @property
+    def raw_frames(self) -> tuple[RawFrame, ...]:
+        """The last frames (or console exchanges) sent and received, oldest first."""
+        return self._link.raw_frames
+
+    async def __aenter__(self) -> Self:
+        """Use the client in an ``async with`` block."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Close the connection when the block ends."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection; the next request opens it again."""
+        await self._link.close()
+
+    def _min_gap(self) -> float:
+        """The least gap the other end needs, whatever is asked for."""
+        return 0.0

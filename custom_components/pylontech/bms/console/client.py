@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from ..dialects.console import CONSOLE
 from ..exceptions import (
-    PylontechConnectionError,
     PylontechConsoleError,
     PylontechError,
     PylontechProtocolError,
     PylontechResponseError,
     PylontechTimeoutError,
 )
-from ..link import Link
+from ..link import Link, LinkClient
 from ..models import AnalogValues, PackData, PackIdentity, StackData, SystemTotals
 from .convert import hv_stack, us_pack
 from .exchange import command_line, exchange
@@ -49,7 +48,6 @@ from .parse import parse
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ..link import RawFrame
     from ..transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,7 +59,7 @@ STATISTICS_INTERVAL = 600.0
 """Seconds between reads of a pack's event counters (`stat N`, for the cycle count)."""
 
 
-class PylontechConsoleClient:
+class PylontechConsoleClient(LinkClient):
     """Reads a stack through its console port; only read commands are ever sent.
 
     Use as an async context manager, or call `close()`.
@@ -78,44 +76,13 @@ class PylontechConsoleClient:
         history: int = 64,
     ) -> None:
         """Prepare the client; the connection opens with the first command."""
+        super().__init__(Link(transport, gap=gap, history=history))
         self.timeout = timeout
-        self._link = Link(transport, gap=gap, history=history)
         self.topology: Topology | None = None
         """Parallel packs (US) or modules in series (high voltage); None before the first `pwr`."""
         self.system: SystemTotals | None = None
         """The high-voltage string's own totals from the last poll."""
         self._kept_statistics: dict[int, tuple[float, Statistics | None]] = {}
-
-    @property
-    def transport(self) -> Transport:
-        """The link to the console."""
-        return self._link.transport
-
-    @property
-    def gap(self) -> float:
-        """Seconds between the end of one command and the next."""
-        return self._link.gap
-
-    @gap.setter
-    def gap(self, value: float) -> None:
-        self._link.gap = value
-
-    @property
-    def raw_frames(self) -> tuple[RawFrame, ...]:
-        """The last command lines sent and answers received, oldest first."""
-        return self._link.raw_frames
-
-    async def __aenter__(self) -> Self:
-        """Use the client in an ``async with`` block."""
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Close the connection when the block ends."""
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the connection; the next command opens it again."""
-        await self._link.close()
 
     async def command(self, command: str) -> ConsoleResponse:
         """Send one read command ("pwr", "bat 2", "unit", "info 1" ...) and parse its answer.
@@ -127,19 +94,8 @@ class PylontechConsoleClient:
         """
         command_line(command)  # refuse before opening anything: nothing reaches the wire
         link = self._link
-        async with link.lock:
-            await link.connect()
-            try:
-                await link.pace(self.timeout, complete)
-                raw = await exchange(link, command, silence=self.timeout)
-            except PylontechTimeoutError:
-                link.timed_out()
-                raise
-            except PylontechConnectionError:
-                await link.fail()
-                raise
-            finally:
-                link.exchanged()
+        async with link.turn(self.timeout, complete):
+            raw = await exchange(link, command, silence=self.timeout)
             link.answered()
         return parse(command, raw)
 
