@@ -83,6 +83,7 @@ class PylontechConsoleClient(LinkClient):
         self.system: SystemTotals | None = None
         """The high-voltage string's own totals from the last poll."""
         self._kept_statistics: dict[int, tuple[float, Statistics | None]] = {}
+        self._controller: DeviceInfo | None = None
 
     async def command(self, command: str) -> ConsoleResponse:
         """Send one read command ("pwr", "bat 2", "unit", "info 1" ...) and parse its answer.
@@ -112,13 +113,9 @@ class PylontechConsoleClient(LinkClient):
         The first for a US stack, the second for a high-voltage string. Without `addresses`,
         every pack or module present.
         """
-        power = await self.command("pwr")
+        power = await self._power()
         if isinstance(power, SystemPower):
             return await self._read_string(power, addresses)
-        if not isinstance(power, StackPower):
-            msg = f"pwr answered with {type(power).__name__}, not a power table"
-            raise PylontechConsoleError(msg)
-        self.topology = Topology.PARALLEL
         rows = {row.index: row for row in power.rows if row.present}
         wanted = sorted(rows) if addresses is None else list(addresses)
         packs = []
@@ -143,7 +140,6 @@ class PylontechConsoleClient(LinkClient):
     async def _read_string(
         self, power: SystemPower, addresses: Sequence[int] | None
     ) -> ConsoleStack:
-        self.topology = Topology.SERIES
         units = await self._read(UnitTable, "unit")
         cells = await self._read(CellTable, "bat")
         stack = hv_stack(power, units, cells)
@@ -176,10 +172,9 @@ class PylontechConsoleClient(LinkClient):
         """Barcode, model and firmware of pack `address` (`info N`), or a module's barcodes."""
         try:
             if self.topology is None:  # a high-voltage controller refuses `info N`
-                await self._learn_topology()
+                await self._power()
             if self.topology is Topology.SERIES:
-                info = await self._read(DeviceInfo, "info")
-                return unit_identity(info, address)
+                return unit_identity(await self._controller_info(), address)
             return pack_identity(await self._read(DeviceInfo, f"info {address}"), address)
         except PylontechError as err:
             _LOGGER.debug("identity of pack %d unknown: %s", address, err)
@@ -192,33 +187,42 @@ class PylontechConsoleClient(LinkClient):
         """
         try:
             if self.topology is None:
-                await self._learn_topology()
+                await self._power()
             if self.topology is not Topology.SERIES:
                 return None
-            return pack_identity(await self._read(DeviceInfo, "info"), 0)
+            return pack_identity(await self._controller_info(), 0)
         except PylontechError as err:
             _LOGGER.debug("identity of the controller unknown: %s", err)
             return None
 
     async def addresses(self) -> tuple[int, ...]:
         """The packs present in `pwr` (US), or the modules of `unit` (high voltage)."""
-        power = await self.command("pwr")
+        power = await self._power()
         if isinstance(power, SystemPower):
-            self.topology = Topology.SERIES
             return tuple(unit.index for unit in (await self._read(UnitTable, "unit")).units)
-        if not isinstance(power, StackPower):
-            msg = f"pwr answered with {type(power).__name__}, not a power table"
-            raise PylontechConsoleError(msg)
-        self.topology = Topology.PARALLEL
         return tuple(row.index for row in power.rows if row.present)
 
-    async def _learn_topology(self) -> None:
-        """Whether the console is a US master or a high-voltage controller, from its `pwr`."""
+    async def _power(self) -> StackPower | SystemPower:
+        """`pwr`, which also tells the kind of console (`topology`)."""
         power = await self.command("pwr")
         if isinstance(power, SystemPower):
             self.topology = Topology.SERIES
         elif isinstance(power, StackPower):
             self.topology = Topology.PARALLEL
+        else:
+            msg = f"pwr answered with {type(power).__name__}, not a power table"
+            raise PylontechConsoleError(msg)
+        return power
+
+    async def _controller_info(self) -> DeviceInfo:
+        """The controller's `info`, read once.
+
+        It holds the controller's identity and every module's barcode, which are asked for one
+        after the other.
+        """
+        if self._controller is None:
+            self._controller = await self._read(DeviceInfo, "info")
+        return self._controller
 
     async def _read[R](self, kind: type[R], command: str) -> R:
         response = await self.command(command)
