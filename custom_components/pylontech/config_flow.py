@@ -25,6 +25,7 @@ from . import transport_for
 from .bms.detect import detect
 from .bms.dialects import get_dialect
 from .bms.exceptions import (
+    PylontechBudgetError,
     PylontechConnectionError,
     PylontechDetectionError,
     PylontechError,
@@ -143,6 +144,8 @@ async def _find_stack(data: dict[str, Any]) -> tuple[Detection | None, str, dict
         detection = await detect(transport, request_timeout=DETECT_TIMEOUT)
     except PylontechGatewayBusyError as err:
         return None, "gateway_busy", {"error": str(err)}
+    except PylontechBudgetError as err:
+        return None, "detection_slow", {"error": str(err)}
     except PylontechTimeoutError as err:
         return None, "timeout_connect", {"error": str(err)}
     except PylontechConnectionError as err:

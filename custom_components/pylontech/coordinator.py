@@ -52,6 +52,8 @@ type PylontechConfigEntry = ConfigEntry[PylontechCoordinator]
 
 ISSUE_GATEWAY_BUSY = "gateway_busy"
 ISSUE_UNRESPONSIVE = "stack_unresponsive"
+BUSY_REPEATS = 3
+"""Polls in a row refused by a gateway that hangs up at once before that becomes a repair."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
         self.apply_options(entry.options)
         self._unavailable: set[int] = set()
         self._failing_since: datetime | None = None
+        self._busy_in_a_row = 0
         self._next_rescan = time.monotonic() + RESCAN_INTERVAL.total_seconds()
 
     def apply_options(self, options: Mapping[str, object]) -> None:
@@ -210,7 +213,11 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
         if self._failing_since is None:
             self._failing_since = now
         placeholders = {"name": self.config_entry.title, "error": str(err)}
-        if isinstance(err, PylontechGatewayBusyError):
+        # A gateway that drops one connection may be rebooting or resetting a noisy line;
+        # only the same refusal poll after poll means another client holds it.
+        busy = isinstance(err, PylontechGatewayBusyError)
+        self._busy_in_a_row = self._busy_in_a_row + 1 if busy else 0
+        if self._busy_in_a_row >= BUSY_REPEATS:
             self._issue(ISSUE_GATEWAY_BUSY, placeholders)
         if now - self._failing_since >= UNRESPONSIVE_AFTER:
             minutes = int((now - self._failing_since).total_seconds() // 60)
@@ -218,6 +225,7 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
 
     def _answered(self) -> None:
         self._failing_since = None
+        self._busy_in_a_row = 0
         for issue in (ISSUE_GATEWAY_BUSY, ISSUE_UNRESPONSIVE):
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(issue))
 

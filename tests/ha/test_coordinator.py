@@ -160,7 +160,11 @@ async def test_unresponsive_stack_raises_and_clears_a_repair_issue(
 async def test_busy_gateway_raises_and_clears_a_repair_issue(
     hass: HomeAssistant, clock: Clock, short_waits: None
 ) -> None:
-    """A one-client gateway held by someone else: a repair issue until it is free again."""
+    """A one-client gateway held by someone else: a repair issue until it is free again.
+
+    A single refusal is not enough (a gateway resetting a faulty line drops a connection too):
+    the repair comes once the refusal repeats, poll after poll.
+    """
     async with simulator_for("pace", 1, clock, clients=1) as simulator:
         entry = await add_entry(hass, simulator)
         coordinator: PylontechCoordinator = entry.runtime_data
@@ -168,6 +172,11 @@ async def test_busy_gateway_raises_and_clears_a_repair_issue(
         issue_id = f"{ISSUE_GATEWAY_BUSY}_{entry.entry_id}"
         await coordinator.client.close()
         _, holder = await _hold(simulator)
+        for _ in range(coordinator_module.BUSY_REPEATS - 1):
+            await coordinator.async_refresh()
+            assert not coordinator.last_update_success
+            assert issues.async_get_issue(DOMAIN, issue_id) is None
+            await asyncio.sleep(0.05)
         await coordinator.async_refresh()
         assert not coordinator.last_update_success
         issue = issues.async_get_issue(DOMAIN, issue_id)

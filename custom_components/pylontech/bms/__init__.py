@@ -6,6 +6,7 @@ Nothing in this package imports `homeassistant`; the integration around it only 
 from .decode import decode_response, frame_from_text
 from .dialects import DIALECTS, Dialect, dialect_for_frame, get_dialect
 from .exceptions import (
+    PylontechBudgetError,
     PylontechChecksumError,
     PylontechConnectionError,
     PylontechDecodeError,
@@ -58,6 +59,7 @@ __all__ = [
     "PackAnalogValues",
     "PackCount",
     "ProtocolVersion",
+    "PylontechBudgetError",
     "PylontechChecksumError",
     "PylontechConnectionError",
     "PylontechDecodeError",

@@ -7,12 +7,12 @@ exponential backoff after a failure, and keeps the last raw frames for diagnosti
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, TypeVar
 
-from .const import INFO_ALL_PACKS
+from .const import INFO_ALL_PACKS, MAX_FRAME_LENGTH
 from .exceptions import (
+    PylontechBudgetError,
     PylontechDecodeError,
     PylontechError,
     PylontechProtocolError,
@@ -48,6 +48,11 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 2.0  # s; 1 s suffices at 115200 Bd, 9600 Bd packs need up to 2 (protocol.md 6.2)
 DEFAULT_GAP = 0.1  # s between requests; PACE needs ~0.05, EG4 0.2 (protocol.md 6.2)
+ANSWER_SIZE = 256
+"""Bytes of a typical answer, for the poll budget: a one-pack 0x42 answer is 150-200 bytes, an
+all-packs answer about 160 per pack (protocol.md 2.3, 3.3)."""
+SILENT_PACKS = 3
+"""Packs that time out in a row, with none answering before, after which a poll gives up."""
 
 _R = TypeVar("_R", bound=Response)
 
@@ -157,19 +162,56 @@ class PylontechClient(LinkClient):
         """
         self._last_error = None
         packs: dict[int, PackData] | None = None
-        if self.dialect.all_packs_request and self._all_packs is not False and addresses:
-            packs = await self._poll_all_packs(addresses)
-        if packs is None:
-            packs = {address: await self._poll_pack(address) for address in addresses}
+        with self._link.budget(self.poll_budget(len(addresses))):
+            if self.dialect.all_packs_request and self._all_packs is not False and addresses:
+                packs = await self._poll_all_packs(addresses)
+            if packs is None:
+                packs = await self._poll_packs(addresses)
         if packs and all(pack.error for pack in packs.values()):
             raise self._last_error or PylontechTimeoutError("no pack answered")
         return StackData(dialect=self.dialect.name, packs=tuple(packs.values()))
+
+    def poll_budget(self, packs: int) -> float:
+        """Seconds a poll of `packs` packs may take in all, whatever the line does.
+
+        Room for asking every pack on its own (two requests each, plus the all-packs pair),
+        each answer up to `ANSWER_SIZE` bytes, and a few silent requests (`exchange_budget`).
+        """
+        return self.exchange_budget(2 * packs + 2, ANSWER_SIZE)
+
+    async def _poll_packs(self, addresses: Sequence[int]) -> dict[int, PackData]:
+        """Each pack on its own; a silent line ends the poll early, a spent budget too.
+
+        When the first `SILENT_PACKS` packs of the poll all time out, the line is dead (the
+        master relays every other pack): the poll fails now instead of timing out on each.
+        """
+        packs: dict[int, PackData] = {}
+        silent = 0
+        answered = False
+        for index, address in enumerate(addresses):
+            try:
+                pack = await self._poll_pack(address)
+            except PylontechBudgetError as err:
+                self._last_error = err
+                for rest in addresses[index:]:
+                    packs[rest] = PackData(address=rest, analog=None, alarm=None, error=str(err))
+                break
+            packs[address] = pack
+            if pack.error is None:
+                answered = True
+            elif not answered and isinstance(self._last_error, PylontechTimeoutError):
+                silent += 1
+                if silent >= SILENT_PACKS:
+                    raise self._last_error
+        return packs
 
     async def _poll_all_packs(self, addresses: Sequence[int]) -> dict[int, PackData] | None:
         """Both all-packs requests; None when the stack does not serve them as expected."""
         try:
             analog = await self.all_analog_values(address=addresses[0])
             alarm = await self.all_alarm_info(address=addresses[0])
+        except PylontechBudgetError:
+            raise
         except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
             # A stack that never answered it (a US3000C ignores INFO 0xFF, protocol.md 2.1) or
             # refuses it is asked pack by pack from now on; after a transient fault on a stack
@@ -194,6 +236,8 @@ class PylontechClient(LinkClient):
             analog = await self.analog_values(address)
             # A dialect without an alarm command (Boqiang: none captured) polls values only.
             alarm = await self.alarm_info(address) if 0x44 in self.dialect.commands else None
+        except PylontechBudgetError:
+            raise
         except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
             self._last_error = err
             return PackData(address=address, analog=None, alarm=None, error=str(err))
@@ -234,27 +278,41 @@ class PylontechClient(LinkClient):
     # -- the exchange ----------------------------------------------------------------------------
 
     async def _answer(self, code: int, pack: int | None, all_packs: bool | None) -> Response:
-        """Wait for the answer to the request in flight; drop every other frame."""
+        """Wait for the answer to the request in flight; drop every other frame.
+
+        The first byte must come within the timeout; an answer that has begun to arrive may
+        take twice its time on the wire (sized from its LENID) to finish, within a cap
+        (`link.AnswerClock`), however the line behaves.
+        """
+        link = self._link
+        decoder = self._decoder
+        clock = link.clock(self.timeout, MAX_FRAME_LENGTH)
         problem: PylontechProtocolError | None = None
-        try:
-            async with asyncio.timeout(self.timeout):
-                while True:
-                    for item in self._decoder.feed(await self.transport.read()):
-                        if isinstance(item, PylontechProtocolError):
-                            self._link.record("rx", item.raw, None)
-                            _LOGGER.debug("bad frame: %s", item)
-                            problem = item
-                            continue
-                        response = self._match(item, code, pack, all_packs)
-                        self._link.record("rx", item.raw, None if response is None else code)
-                        if response is not None:
-                            self._link.answered()
-                            return response
-        except TimeoutError:
-            if problem is not None:
-                raise problem from None
-            msg = f"no answer to 0x{code:02X} within {self.timeout} s"
-            raise PylontechTimeoutError(msg) from None
+        while True:
+            try:
+                data = await link.read_before(clock.deadline)
+            except TimeoutError:
+                if problem is not None:
+                    raise problem from None
+                if clock.started is None:
+                    msg = f"no answer to 0x{code:02X} within {self.timeout} s"
+                else:
+                    msg = f"no complete answer to 0x{code:02X} in time (timeout {self.timeout} s)"
+                raise PylontechTimeoutError(msg) from None
+            for item in decoder.feed(data):
+                clock.idle()
+                if isinstance(item, PylontechProtocolError):
+                    link.record("rx", item.raw, None)
+                    _LOGGER.debug("bad frame: %s", item)
+                    problem = item
+                    continue
+                response = self._match(item, code, pack, all_packs)
+                link.record("rx", item.raw, None if response is None else code)
+                if response is not None:
+                    link.answered()
+                    return response
+            if decoder.pending:
+                clock.progress(None)
 
     def _match(
         self, frame: Frame, code: int, pack: int | None, all_packs: bool | None

@@ -9,6 +9,7 @@ identity requests, each bounded by the client's timeout.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from .console.detect import detect_console
 from .console.lines import PROMPTS
 from .dialects import DIALECTS
 from .exceptions import (
+    PylontechBudgetError,
     PylontechConnectionError,
     PylontechDetectionError,
     PylontechError,
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 DETECT_TIMEOUT = 1.0  # s per request while probing
+DETECT_BUDGET = 60.0
+"""Seconds a whole detection may take: 16 packs found one by one at 9600 Bd with their
+identities take about 20 s; a line that answers but never usefully must not hold it longer."""
 MAX_PACKS = 16
 CELL_SUM_TOLERANCE = 0.05
 """Most a probed pack's voltage may differ from the sum of its cells (relative)."""
@@ -65,13 +70,26 @@ async def detect(
     request_timeout: float = DETECT_TIMEOUT,
     gap: float = 0.05,
     max_packs: int = MAX_PACKS,
+    budget: float = DETECT_BUDGET,
 ) -> Detection:
     """Find what answers on `transport`; the transport is left open for the caller.
 
-    Raises `PylontechConnectionError` when the transport cannot be opened, and
+    Raises `PylontechConnectionError` when the transport cannot be opened,
     `PylontechDetectionError` (`PylontechUnknownDialectError` for a frame of an unknown dialect,
-    with the raw reply) when nothing usable answers.
+    with the raw reply) when nothing usable answers, and `PylontechBudgetError` when the whole
+    detection takes longer than `budget` seconds, whatever the line sends.
     """
+    try:
+        async with asyncio.timeout(budget):
+            return await _detect(transport, request_timeout, gap, max_packs)
+    except TimeoutError:
+        msg = f"detection on {transport.description} did not finish within {budget:g} s"
+        raise PylontechBudgetError(msg) from None
+
+
+async def _detect(
+    transport: Transport, request_timeout: float, gap: float, max_packs: int
+) -> Detection:
     seen: list[bytes] = []
     garbage = b""
     # Open the link first: a connect that times out is an unreachable gateway, not a dialect that

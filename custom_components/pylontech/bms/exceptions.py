@@ -19,6 +19,10 @@ class PylontechTimeoutError(PylontechConnectionError):
     """No complete answer arrived in time."""
 
 
+class PylontechBudgetError(PylontechTimeoutError):
+    """A whole poll (or detection) ran past its time budget, whatever the line kept sending."""
+
+
 class PylontechGatewayBusyError(PylontechConnectionError):
     """The gateway accepted the connection and closed it before sending anything.
 

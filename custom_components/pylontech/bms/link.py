@@ -4,6 +4,12 @@ The link opens its transport on demand and, after a failure, waits a capped expo
 before the next attempt; it paces requests, counts silent requests and asks for a reconnect after
 several in a row (a half-open TCP link, protocol.md 6.4), swallows what arrives late after a
 timeout, and keeps the last exchanges for diagnostics.
+
+Every wait on it ends, whatever the line sends (junk, heartbeats, another master's frames, an
+answer trickling in): an exchange waits for its first byte for the request timeout; an answer
+still arriving may finish within twice its time on the wire (`AnswerClock`); each has a hard
+cap; the drain after a timeout has one too; and a whole poll has a budget (`Link.budget`).
+Closing never waits for an exchange in flight: it ends it.
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ import logging
 import time
 from typing import TYPE_CHECKING, Literal, Self
 
-from .exceptions import PylontechConnectionError, PylontechTimeoutError
+from .exceptions import PylontechBudgetError, PylontechConnectionError, PylontechTimeoutError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Iterator
 
     from .transport import Transport
 
@@ -29,6 +35,54 @@ BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 60.0
 QUIET = 0.1  # s of silence after a late answer that ends the drain after a timeout
 TIMEOUTS_BEFORE_RECONNECT = 3
+BITS_PER_BYTE = 10  # 8N1: a start bit, 8 data bits, a stop bit
+SLOWEST_LINE = 9600
+"""Bd assumed for a link whose line rate is unknown (a TCP gateway): the slowest rate a binary
+BMS is set to (Pylontech with DIP switch 1 up, PACE, Seplos; protocol.md 6.1)."""
+WIRE_SLACK = 2.0
+"""An answer still arriving may take this many times its time on the wire."""
+ANSWER_MARGIN = 0.25
+"""Seconds added to an answer's wire time for gateway buffering and scheduling."""
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+@dataclass(slots=True)
+class AnswerClock:
+    """When the wait for one answer ends.
+
+    The first byte of the answer must come within `first_byte` of the request. An answer that
+    has started arriving gets twice its time on the wire from its own start (`progress`, sized
+    from its length where the framing knows it), so a long answer at 9600 Bd is not cut short;
+    but nothing extends the wait past `cap`, however the bytes trickle in.
+    """
+
+    deadline: float
+    """When the wait ends now (event-loop time)."""
+    cap: float
+    """When it ends at the latest."""
+    byte_time: float
+    """Seconds per byte on the line."""
+    started: float | None = None
+    """When the answer in progress began to arrive; None while none is in progress."""
+
+    def progress(self, expected: int | None, *, at: float | None = None) -> None:
+        """Bytes of an answer arrived; it will be `expected` bytes long (None: not known yet)."""
+        now = _now() if at is None else at
+        if self.started is None:
+            self.started = now
+        if expected is None:
+            # Only the line's silence is known: allow one more answer-margin from now.
+            end = now + ANSWER_MARGIN
+        else:
+            end = self.started + WIRE_SLACK * expected * self.byte_time + ANSWER_MARGIN
+        self.deadline = min(self.cap, max(self.deadline, end))
+
+    def idle(self) -> None:
+        """What arrived so far is done with (an answer to something else, junk)."""
+        self.started = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +102,22 @@ class RawFrame:
 class Link:
     """A transport used one request at a time, with the bookkeeping every protocol needs."""
 
-    def __init__(self, transport: Transport, *, gap: float, history: int = 64) -> None:
-        """Wrap `transport`; nothing is opened before the first `connect`."""
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        gap: float,
+        history: int = 64,
+        assumed_baudrate: int = SLOWEST_LINE,
+    ) -> None:
+        """Wrap `transport`; nothing is opened before the first `connect`.
+
+        `assumed_baudrate` is the line rate used to size answers when the transport does not
+        know its own (a TCP gateway).
+        """
         self.transport = transport
         self.gap = gap
+        self.assumed_baudrate = assumed_baudrate
         self.lock = asyncio.Lock()
         self.must_drain = False
         self._history: deque[RawFrame] = deque(maxlen=history)
@@ -60,6 +126,72 @@ class Link:
         self._reconnect = False
         self._backoff = 0.0
         self._next_attempt = 0.0
+        self._epoch = 0
+        """Counts `close` calls: a poll that outlives a close ends."""
+        self._budget: tuple[float, float, int] | None = None
+        """(end, seconds, epoch) of the poll in progress."""
+
+    @property
+    def byte_time(self) -> float:
+        """Seconds one byte takes on the line (8N1), at its own rate or the assumed one."""
+        baudrate = getattr(self.transport, "baudrate", None)
+        if not isinstance(baudrate, int) or baudrate <= 0:
+            baudrate = self.assumed_baudrate
+        return BITS_PER_BYTE / baudrate
+
+    def wire_time(self, size: int) -> float:
+        """Seconds `size` bytes take on the line."""
+        return size * self.byte_time
+
+    def clock(self, first_byte: float, longest: int) -> AnswerClock:
+        """The clock of an answer requested now: first byte within `first_byte` seconds.
+
+        Its cap allows an answer of `longest` bytes to arrive at half the line rate after that.
+        """
+        now = _now()
+        cap = now + first_byte + WIRE_SLACK * self.wire_time(longest) + ANSWER_MARGIN
+        return AnswerClock(deadline=now + first_byte, cap=cap, byte_time=self.byte_time)
+
+    @contextlib.contextmanager
+    def budget(self, seconds: float) -> Iterator[None]:
+        """Bound every exchange inside the block to `seconds` in all (one poll).
+
+        Past it, a wait in progress ends and every further `turn` raises
+        `PylontechBudgetError`; a `close` during the block makes further turns raise
+        `PylontechConnectionError`.
+        """
+        self._budget = (_now() + seconds, seconds, self._epoch)
+        try:
+            yield
+        finally:
+            self._budget = None
+
+    def _check_budget(self) -> None:
+        if self._budget is None:
+            return
+        end, seconds, epoch = self._budget
+        if epoch != self._epoch:
+            msg = f"{self.transport.description} was closed during the poll"
+            raise PylontechConnectionError(msg)
+        if _now() >= end:
+            msg = f"the poll ran past its budget of {seconds:.1f} s"
+            raise PylontechBudgetError(msg)
+
+    async def read_before(self, deadline: float) -> bytes:
+        """What arrives before `deadline` (event-loop time) and the poll's budget end.
+
+        Raises `TimeoutError` at `deadline`, `PylontechBudgetError` when the budget ends first.
+        """
+        end = deadline
+        if self._budget is not None and self._budget[0] < deadline:
+            end = self._budget[0]
+        try:
+            async with asyncio.timeout_at(end):
+                return await self.transport.read()
+        except TimeoutError:
+            if end < deadline:
+                self._check_budget()
+            raise
 
     @property
     def raw_frames(self) -> tuple[RawFrame, ...]:
@@ -102,7 +234,13 @@ class Link:
         reconnect; a `PylontechConnectionError` closes the link and starts the backoff.
         """
         async with self.lock:
+            self._check_budget()
+            epoch = self._epoch
             stale = await self.connect()
+            if epoch != self._epoch:  # closed while connecting: leave it closed
+                await self.transport.close()
+                msg = f"{self.transport.description} was closed"
+                raise PylontechConnectionError(msg)
             try:
                 stale = self.must_drain or stale
                 await self.pace(silence, answered)
@@ -147,9 +285,13 @@ class Link:
         self._back_off()
 
     async def close(self) -> None:
-        """Close the transport once no request is in flight."""
-        async with self.lock:
-            await self.transport.close()
+        """Close the transport now, ending any exchange in flight (it raises ours).
+
+        Never waits for the exchange: its next wait on the closed link fails, and a poll in
+        progress stops at its next request instead of reopening the link.
+        """
+        self._epoch += 1
+        await self.transport.close()
 
     def record(
         self, direction: Literal["tx", "rx"], data: bytes, command: int | str | None
@@ -167,22 +309,26 @@ class Link:
         """Swallow an answer still on its way to a request that timed out.
 
         Waits until `answered` says a whole answer has arrived and the line has then been quiet
-        for `QUIET`, or until the line has been silent for `silence` (the request timeout): an
-        answer up to twice the timeout late is swallowed here and never taken for the answer to
-        the next request.
+        for `QUIET`, or until the line has been silent for `silence` (the request timeout), and
+        never longer than twice `silence` in all: bytes that keep coming (junk, a heartbeat,
+        another master) cannot hold the link, and a late answer is never taken for the answer
+        to the next request (the decoder is reset and answers are matched to their request).
         """
         dropped = self.transport.discard_input()
-        window = silence
+        start = _now()
+        cap = start + 2 * silence
+        quiet_until = start + silence
+        complete = False
         while True:
             try:
-                async with asyncio.timeout(window):
-                    data = await self.transport.read()
+                data = await self.read_before(min(quiet_until, cap))
             except TimeoutError:
                 break
             dropped += len(data)
-            if answered(data):
-                window = QUIET
+            complete = answered(data) or complete
+            quiet_until = _now() + (QUIET if complete else silence)
         self.must_drain = False
+        dropped += self.transport.discard_input()
         if dropped:
             _LOGGER.debug("dropped %d late bytes before the next request", dropped)
 
@@ -234,3 +380,14 @@ class LinkClient:
     def _min_gap(self) -> float:
         """The least gap the other end needs, whatever is asked for."""
         return 0.0
+
+    def exchange_budget(self, requests: int, answer_size: int) -> float:
+        """Seconds that `requests` exchanges of about `answer_size` bytes each may take in all.
+
+        Each gets the gap and twice its answer's time on the wire; on top, four request
+        timeouts: room for a pack or two that stay silent (a timeout and its drain each)
+        without failing the packs that answer.
+        """
+        link = self._link
+        each = link.gap + WIRE_SLACK * link.wire_time(answer_size) + ANSWER_MARGIN
+        return 4 * self.timeout + requests * each

@@ -292,6 +292,11 @@ class _LoopTransport:
         the end or a broken link raises `PylontechConnectionError`.
         """
         receiver = self._link()
+        if receiver.buffer:
+            # Bytes are waiting: still let the event loop run once, so that a flood arriving
+            # faster than it is read cannot hold the loop for the whole backlog.
+            await asyncio.sleep(0)
+            receiver = self._link()
         while not receiver.buffer:
             receiver.check(self.description, reading=True, busy_if_silent=self.busy_if_silent)
             await receiver.wait_for_data()

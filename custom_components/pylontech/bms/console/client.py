@@ -55,6 +55,11 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 2.0
 """Seconds of silence that end a wait for more of an answer."""
 DEFAULT_GAP = 0.1
+CONSOLE_BAUDRATE = 115200
+"""The console's line rate (protocol.md 5.1), assumed where the transport does not know it."""
+ANSWER_SIZE = 4096
+"""Bytes of a typical console answer, for the poll budget: a US `bat N` or `pwr N` is 1-2 kB,
+the Force H2 `bat` of 120 cells about 10 kB."""
 STATISTICS_INTERVAL = 600.0
 """Seconds between reads of a pack's event counters (`stat N`, for the cycle count)."""
 
@@ -76,7 +81,9 @@ class PylontechConsoleClient(LinkClient):
         history: int = 64,
     ) -> None:
         """Prepare the client; the connection opens with the first command."""
-        super().__init__(Link(transport, gap=gap, history=history))
+        super().__init__(
+            Link(transport, gap=gap, history=history, assumed_baudrate=CONSOLE_BAUDRATE)
+        )
         self.timeout = timeout
         self.topology: Topology | None = None
         """Parallel packs (US) or modules in series (high voltage); None before the first `pwr`."""
@@ -105,7 +112,16 @@ class PylontechConsoleClient(LinkClient):
 
         A pack that fails carries its error; raises when `pwr` itself gets no usable answer.
         """
-        return (await self.read_stack(addresses)).stack_data()
+        with self._link.budget(self.poll_budget(len(addresses))):
+            return (await self.read_stack(addresses)).stack_data()
+
+    def poll_budget(self, packs: int) -> float:
+        """Seconds a poll of `packs` packs may take in all, whatever the console sends.
+
+        A US poll is `pwr` and up to three commands per pack, a high-voltage one three in all;
+        each answer is taken as up to `ANSWER_SIZE` bytes (`exchange_budget`).
+        """
+        return self.exchange_budget(1 + 3 * packs, ANSWER_SIZE)
 
     async def read_stack(self, addresses: Sequence[int] | None = None) -> ConsoleStack:
         """Read the stack: `pwr`, then `bat N` and `pwr N` per pack, or `unit` and `bat`.

@@ -18,6 +18,7 @@ from ..exceptions import (
     PylontechTimeoutError,
     PylontechUnsupportedCommandError,
 )
+from ..link import WIRE_SLACK
 from .lines import PAGING, PROMPTS
 
 if TYPE_CHECKING:
@@ -82,49 +83,82 @@ def command_line(command: str) -> bytes:
     return " ".join(words).encode("ascii") + b"\r"
 
 
+ANSWER_SIZE = 16 * 1024
+"""Bytes of one page of a long answer, for its time cap: the longest real answer (a Force H2
+`bat` with 120 cells) is about 10 kB."""
+
+
+def _echo_pattern(echo: bytes) -> re.Pattern[bytes]:
+    """The echoed command as a whole line: at the start, after a line break or a prompt."""
+    prompts = b"|".join(re.escape(p) for p in PROMPTS)
+    return re.compile(
+        rb"(?:\A|[\r\n]|" + prompts + rb")[ \t]*" + re.escape(echo) + rb"[ \t]*[\r\n]"
+    )
+
+
 def answer_complete(buffer: bytes | bytearray, echo: bytes) -> bool:
     """Whether `buffer` holds the whole answer: the echo of the command, then a closing prompt.
 
-    A prompt before the echo is a leftover of an earlier exchange, not the end of this one; a
-    refusal ("Invalid command ...") ends with the prompt but without the "$$" line.
+    The echo must be the command sent, as a whole line: an answer echoed as ``bat 12`` does
+    not answer ``bat 1``. A prompt before the echo is a leftover of an earlier exchange, not
+    the end of this one; a refusal ("Invalid command ...") ends with the prompt but without the
+    "$$" line.
     """
-    start = buffer.find(echo)
-    return start >= 0 and PROMPT.search(buffer, start + len(echo)) is not None
+    found = _echo_pattern(echo).search(buffer)
+    return found is not None and PROMPT.search(buffer, found.end()) is not None
 
 
 async def exchange(link: Link, command: str, *, silence: float) -> bytes:
     """Send `command` over `link` and return everything received up to the closing prompt.
 
-    `silence` bounds each wait for more bytes, so a long answer arriving steadily at a slow
-    baud rate is not cut; a console that stops sending raises `PylontechTimeoutError`.
-    The caller holds the link's lock and has opened it.
+    The first byte must come within `silence`, and each further byte within `silence` of the
+    one before, so a long answer arriving steadily at a slow line rate is not cut; but the
+    whole answer must be in within twice its longest time on the wire (`ANSWER_SIZE` per
+    page) after that, however slowly it trickles. Raises `PylontechTimeoutError` otherwise,
+    and `PylontechConsoleError` for an answer that runs past `MAX_ANSWER` bytes or never
+    echoes the command. The caller holds the link's lock and has opened it.
     """
     line = command_line(command)
-    echo = line.rstrip(b"\r")
+    echo_line = _echo_pattern(line.rstrip(b"\r"))
     link.transport.discard_input()
     link.record("tx", line, command)
     await link.transport.write(line)
+    clock = link.clock(silence, ANSWER_SIZE)
     buffer = bytearray()
     pages = 0
     searched = 0
-    while not answer_complete(buffer, echo):
+    echoed: int | None = None
+    while True:
         try:
-            async with asyncio.timeout(silence):
-                buffer += await link.transport.read()
+            data = await link.read_before(clock.deadline)
         except TimeoutError:
             if buffer:
-                link.record("rx", bytes(buffer), None)
-            msg = f"no complete answer to {command!r}: silent for {silence} s"
+                link.record("rx", bytes(buffer[:1024]), None)
+            msg = f"no complete answer to {command!r} in time (silence bound {silence} s)"
             raise PylontechTimeoutError(msg) from None
+        # The prompt and the echo are searched for only in what is new (plus an overlap), so
+        # the work stays linear in the answer's length.
+        overlap = max(0, len(buffer) - 64)
+        buffer += data
+        clock.deadline = min(clock.cap, max(clock.deadline, _loop_time() + silence))
+        if echoed is None and (found := echo_line.search(buffer, max(0, overlap - 64))):
+            echoed = found.end()
+        if echoed is not None and PROMPT.search(buffer, max(echoed, len(buffer) - 80)):
+            break
         if len(buffer) > MAX_ANSWER:
             link.record("rx", bytes(buffer[:1024]), None)
             msg = f"answer to {command!r} runs past {MAX_ANSWER} bytes without a prompt"
             raise PylontechConsoleError(msg, bytes(buffer[:1024]))
-        found = buffer.find(PAGING, searched)
-        if found >= 0 and pages < MAX_PAGES:
-            searched = found + len(PAGING)
+        found_page = buffer.find(PAGING, max(searched, overlap - len(PAGING)))
+        if found_page >= 0 and pages < MAX_PAGES:
+            searched = found_page + len(PAGING)
             pages += 1
+            clock.cap += WIRE_SLACK * link.wire_time(ANSWER_SIZE)
             await link.transport.write(CONTINUE)
     answer = bytes(buffer)
     link.record("rx", answer, command)
     return answer
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()

@@ -28,6 +28,7 @@ SWITCH_DELAY = 1.0
 TRIES = 10
 """Line breaks sent, one per `INTERVAL`, before giving up."""
 INTERVAL = 1.0
+_TAIL = 256
 
 
 def can_wake(transport: Transport) -> TypeGuard[SerialTransport]:
@@ -43,7 +44,8 @@ async def prompt_answers(transport: Transport, *, wait: float) -> bool:
     try:
         async with asyncio.timeout(wait):
             while not ends_with_prompt(received.rstrip()):
-                received += await transport.read()
+                # Only the end matters: keep a tail, so a flood costs no more than its length.
+                received = (received + await transport.read())[-_TAIL:]
     except TimeoutError:
         return False
     return True
