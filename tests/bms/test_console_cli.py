@@ -140,7 +140,7 @@ def test_tables(capsys: pytest.CaptureFixture[str]) -> None:
         (["--console", "shut", "FILE"], "no console parser for 'shut'"),
         (["--console", "stat 1", "FILE"], "refused the command"),
         (["--console", "bmuinfo 4", "BMU4"], "refused the command: 'Command completed unccess"),
-        (["--console", "unit", "PWR"], "no table header starting with 'Index'"),
+        (["--console", "unit", "PWR"], "the echo 'pwr' is not the command 'unit'"),
         (["--console", "pwr", "FILE", "FILE"], "exactly one dump FILE"),
     ],
 )

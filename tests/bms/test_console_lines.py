@@ -12,6 +12,7 @@ from custom_components.pylontech.bms.console import (
     ends_with_prompt,
     paging,
 )
+from custom_components.pylontech.bms.console.lines import MAX_LINE_LENGTH, MAX_LINES
 from custom_components.pylontech.bms.exceptions import PylontechConsoleError
 from tests.bms.test_console_parse import DUMPS, PAGED, REFUSED, command_of, dump
 
@@ -45,13 +46,15 @@ def test_body_on_every_line_ending(end: bytes, prompt: bytes) -> None:
 def test_mixed_endings_blank_lines_and_no_at_line() -> None:
     """Force H2 answers have no "@" line; stale prompts and blank lines before the echo go."""
     raw = b"\r\npylon>\r\n\rpylon>info\r\n\rDevice address      : 1\n\r\r\n\rCell Number         : 15\n"
-    assert body_lines(raw + b"\rCommand completed successfully\r\n\r$$\r\n\rpylon>") == BODY
-    assert body_lines(b"info\r\n" + raw[2:], "info") == BODY
+    closing = b"\rCommand completed successfully\r\n\r$$\r\n\rpylon>"
+    assert body_lines(raw + closing) == BODY
+    assert body_lines(raw + closing, "info") == BODY
 
 
 def test_echo_without_prompt_is_dropped() -> None:
     """An echoed command on its own line (no prompt, no "@") is not body."""
-    assert body_lines(b"bat 4\nBattery Volt Curr\n0 1 2\n", "bat 4") == [
+    closing = b"Command completed successfully\n$$\npylon>"
+    assert body_lines(b"bat 4\nBattery Volt Curr\n0 1 2\n" + closing, "bat 4") == [
         "Battery Volt Curr",
         "0 1 2",
     ]
@@ -116,3 +119,55 @@ def test_refusals() -> None:
         with pytest.raises(PylontechConsoleError, match="refused") as info:
             body_lines(f"stat 1\r@\r\n{text}\r\n$$\r\nPYTES>")
         assert text.encode() in info.value.raw
+
+
+def test_echo_must_be_the_command_itself() -> None:
+    """The echo is compared word for word: `info 1` is no answer to `info` nor to `info 12`."""
+    raw = _exchange(b"\r\n")
+    assert body_lines(raw, "INFO") == BODY
+    for command in ("info 1", "inf", "bat"):
+        with pytest.raises(PylontechConsoleError, match="echo 'info' is not the command"):
+            body_lines(raw, command)
+    with pytest.raises(PylontechConsoleError, match="echo"):
+        body_lines(b"@\r\n" + raw.partition(b"@\r\n")[2], "info")  # no echo at all
+
+
+@pytest.mark.parametrize("inside", [b"pylon>", b"PYTES>", b"$$", b"@", b"Cell pylon> 3"])
+def test_framing_inside_the_body_is_an_error(inside: bytes) -> None:
+    """A prompt, "$$" or "@" before the completion line: the answer is not whole."""
+    raw = _exchange(b"\r\n").replace(b"Cell Number", inside + b"\r\nCell Number")
+    with pytest.raises(PylontechConsoleError, match="inside the answer"):
+        body_lines(raw, "info")
+
+
+def test_the_completion_line_is_required() -> None:
+    """Without "Command completed successfully" the answer is cut short; only a listing that
+    stopped at a paging line (help, log) is taken as it is."""
+    raw = _exchange(b"\r\n").replace(b"Command completed successfully", b"")
+    with pytest.raises(PylontechConsoleError, match="cut short"):
+        body_lines(raw, "info")
+    paged = b"log\r\n@\r\n Index : 3\r\n" + PAGING + b",other key to exit\r\n"
+    assert body_lines(paged, "log") == [" Index : 3"]
+    with pytest.raises(PylontechConsoleError, match="cut short"):
+        body_lines(paged.replace(b"log", b"bat 1"), "bat 1")
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [b"$$\r\npylon>\r\npwr", b"pylon>", b"$$", b"$$\r\nx\r\npylon>", b"x\r\n$$\r\npylon>"],
+)
+def test_after_the_completion_line_only_end_mark_and_prompt(closing: bytes) -> None:
+    """After the completion line: "$$", the prompt, nothing else."""
+    raw = _exchange(b"\r\n").partition(b"successfully\r\n")
+    with pytest.raises(PylontechConsoleError, match="after the completion line"):
+        body_lines(raw[0] + raw[1] + closing, "info")
+
+
+def test_line_count_and_length_are_bounded() -> None:
+    """More lines than `MAX_LINES`, or one longer than `MAX_LINE_LENGTH`: refused."""
+    head, _, tail = _exchange(b"\r\n").partition(b"Cell Number")
+    with pytest.raises(PylontechConsoleError, match=f"more than {MAX_LINES} lines"):
+        body_lines(head + b"x : 1\r\n" * MAX_LINES + tail, "info")
+    with pytest.raises(PylontechConsoleError, match=f"longer than {MAX_LINE_LENGTH}"):
+        body_lines(head + b"x : " + b"1" * MAX_LINE_LENGTH + tail, "info")
+    assert body_lines(head + b"x : 1\r\n" * (MAX_LINES - 20) + tail, "info")

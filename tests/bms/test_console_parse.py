@@ -57,6 +57,11 @@ def dump(name: str) -> bytes:
     return data.partition(b"\n")[2]
 
 
+def answer(command: str, body: str, prompt: str = "pylon>") -> str:
+    """`body` framed as the console frames an answer: echo, "@", completion line, "$$", prompt."""
+    return f"{prompt}{command}\r\n@\r\n{body}\r\nCommand completed successfully\r\n$$\r\n{prompt}"
+
+
 def parsed(name: str) -> Any:
     return parse(command_of(name), dump(name))
 
@@ -90,7 +95,7 @@ def test_time() -> None:
         assert isinstance(clock, ClockTime)
         assert (clock.chip, clock.time) == (chip, time), name
     with pytest.raises(PylontechConsoleError, match="not a clock line"):
-        parse("time", "@\r\nDs3231 yesterday\r\n$$\r\npylon>")
+        parse("time", answer("time", "Ds3231 yesterday"))
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
@@ -474,36 +479,37 @@ def test_unknown_commands(command: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("command", "text", "message"),
+    ("command", "body", "message"),
     [
-        ("pwr", "pwr\r@\r\n$$\r\npylon>", "empty answer"),
-        ("pwr", "@\nPower Volt Curr\n1 x 2\n$$\npylon>", "Volt: not a number"),
-        ("pwr", "@\nPower Volt Curr\n$$\npylon>", "pwr table without rows"),
-        ("pwr", "@\nVolt Curr Tempr\n1 2 3\n4 5 6\n$$\n", "with 2 rows instead of 1"),
-        ("bat", "@\nsomething else\n", "no table header starting with 'Battery' or 'Bat'"),
-        ("bat 1", "@\nBattery Volt BAL\n0 3300 maybe\n", "Bal: not Y or N"),
-        ("unit", "@\nIndex Volt Curr\n- 5 6\n", "row without Index"),
-        ("stat", "@\nnothing here\n", "no statistics counters"),
-        ("info", "@\nCell Number : many\n", "Cell Number: not an integer"),
-        ("pwr 1", "@\n Voltage : 12 furlongs\n", "Voltage: not a number with a known unit"),
-        ("bmuinfo 3", "@\nCommand completed unccessfully\n$$\n", "refused the command"),
-        ("sysinfo", "@\n Pack Colour : blue\n", "no sysinfo settings"),
-        ("sysinfo", "@\n Bal Chg Req : maybe\n", "Bal Chg Req: not Y or N"),
-        ("sysinfo", "@\n Vol High 4 : 3600 furlongs\n", "Vol High 4: not a number"),
-        ("bmuinfo 1", "@\nCell Number : 30\n", "no module identity"),
-        ("log", "@\n Time : 23-10-05 12:06:53\n", "log line before the first Index"),
-        ("log", "@\n Index : 3\nsomething\n", "not a log line: 'something'"),
-        ("log", "@\n Index : three\n", "Index: not an integer"),
-        ("ver", "@\n Active version : Main\n", "no firmware image listed"),
-        ("ver", "@\n Main Version:\n Size : big\n", "Size: not an integer"),
-        ("help", "@\nLocal command:\n[bat] data\n", "not a help line"),
-        ("help", "@\nSecret command:\nbat x\n", "unknown help section"),
-        ("help", "@\nLocal command:\n*****\n", "no command listed"),
-        ("info", "@\r\nCommand completed unccessfully\r\n$$\r\n", "refused the command"),
+        ("pwr", "", "empty answer"),
+        ("pwr", "Power Volt Curr\n1 x 2", "Volt: not a number"),
+        ("pwr", "Power Volt Curr", "pwr table without rows"),
+        ("pwr", "Volt Curr Tempr\n1 2 3\n4 5 6", "with 2 rows instead of 1"),
+        ("bat", "something else", "no table header starting with 'Battery' or 'Bat'"),
+        ("bat 1", "Battery Volt BAL\n0 3300 maybe", "Bal: not Y or N"),
+        ("unit", "Index Volt Curr\n- 5 6", "row without Index"),
+        ("stat", "nothing here", "no statistics counters"),
+        ("info", "Cell Number : many", "Cell Number: not an integer"),
+        ("pwr 1", " Voltage : 12 furlongs", "Voltage: not a number with a known unit"),
+        ("bmuinfo 3", "Command completed unccessfully", "refused the command"),
+        ("sysinfo", " Pack Colour : blue", "no sysinfo settings"),
+        ("sysinfo", " Bal Chg Req : maybe", "Bal Chg Req: not Y or N"),
+        ("sysinfo", " Vol High 4 : 3600 furlongs", "Vol High 4: not a number"),
+        ("bmuinfo 1", "Cell Number : 30", "no module identity"),
+        ("log", " Time : 23-10-05 12:06:53", "log line before the first Index"),
+        ("log", " Index : 3\nsomething", "not a log line: 'something'"),
+        ("log", " Index : three", "Index: not an integer"),
+        ("ver", " Active version : Main", "no firmware image listed"),
+        ("ver", " Main Version:\n Size : big", "Size: not an integer"),
+        ("help", "Local command:\n[bat] data", "not a help line"),
+        ("help", "Secret command:\nbat x", "unknown help section"),
+        ("help", "Local command:\n*****", "no command listed"),
+        ("info", "Command completed unccessfully", "refused the command"),
     ],
 )
-def test_bad_text_raises_a_clear_library_error(command: str, text: str, message: str) -> None:
+def test_bad_text_raises_a_clear_library_error(command: str, body: str, message: str) -> None:
     """Text that does not fit the command: a PylontechConsoleError naming what is wrong."""
+    text = answer(command, body)
     with pytest.raises(PylontechConsoleError, match=message) as info:
         parse(command, text)
     assert isinstance(info.value, PylontechError)

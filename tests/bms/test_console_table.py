@@ -10,8 +10,16 @@ import pytest
 
 from custom_components.pylontech.bms.console import parse
 from custom_components.pylontech.bms.console.keyvalue import read_pairs, split_pair
-from custom_components.pylontech.bms.console.table import header_names, read_rows
+from custom_components.pylontech.bms.console.table import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_TOKENS,
+    MAX_VALUES,
+    header_names,
+    read_rows,
+)
 from custom_components.pylontech.bms.exceptions import PylontechConsoleError
+from tests.bms.test_console_parse import answer
 
 # ioBroker_US_pwr.txt, header and the first pack's row, as printed.
 US_HEADER = (
@@ -80,7 +88,7 @@ def test_unknown_column_inserted() -> None:
     pairs = _columns(US_HEADER, US_ROW)
     header, row = _table([*pairs[:5], ("Tlow.Id  ", "7        "), *pairs[5:]])
     assert read_rows(header, [row]) == [{**EXPECTED, "Tlow.Id": "7"}]
-    (parsed,) = parse("pwr", f"@\r\n{header}\r\n{row}\r\n$$\r\npylon>").rows
+    (parsed,) = parse("pwr", answer("pwr", f"{header}\r\n{row}")).rows
     assert parsed.other == (("Tlow.Id", "7"),)
     assert parsed.cell_temperature_min == 26.6
 
@@ -90,7 +98,7 @@ def test_column_removed() -> None:
     pairs = _columns(US_HEADER, US_ROW)
     header, row = _table(pairs[:2] + pairs[3:])
     assert read_rows(header, [row]) == [{k: v for k, v in EXPECTED.items() if k != "Curr"}]
-    (parsed,) = parse("pwr", f"@\n{header}\n{row}\n").rows
+    (parsed,) = parse("pwr", answer("pwr", f"{header}\n{row}")).rows
     assert (parsed.current, parsed.voltage, parsed.temperature) == (None, 49.905, 27.9)
 
 
@@ -173,6 +181,32 @@ def test_pairs_and_titles() -> None:
 
 def test_balancing_flag() -> None:
     """BAL/Bal "Y" is a cell being balanced, "N" one that is not."""
-    text = "@\nBattery  Volt  BAL\n0        3301  Y\n1        3302  N\n$$\npylon>"
+    text = answer("bat 1", "Battery  Volt  BAL\n0        3301  Y\n1        3302  N")
     cells = parse("bat 1", text).cells
     assert [(c.voltage, c.balancing) for c in cells] == [(3.301, True), (3.302, False)]
+
+
+def test_value_missing_inside_a_row_is_an_error() -> None:
+    """By position, only the last `MAX_MISSING` columns may be empty: a hole elsewhere (Curr of
+    a real row blanked out) or more missing columns is a damaged row, not a None."""
+    with pytest.raises(PylontechConsoleError, match="no value under 'Curr'"):
+        read_rows(US_HEADER, [US_ROW.replace("11867", "     ")])
+    short = US_ROW[: US_ROW.index("Normal   Normal  27500")]
+    with pytest.raises(PylontechConsoleError, match=r"no value under 'B\.V\.St'"):
+        read_rows(US_HEADER, [short])
+
+
+def test_table_size_is_bounded() -> None:
+    """Past `MAX_COLUMNS` names, `MAX_ROWS` rows, `MAX_TOKENS` values in a row or `MAX_VALUES`
+    in the table: refused before any row is read."""
+    with pytest.raises(PylontechConsoleError, match="columns"):
+        read_rows(" ".join(f"C{i}" for i in range(MAX_COLUMNS + 1)), [])
+    with pytest.raises(PylontechConsoleError, match="rows"):
+        read_rows("Index Volt Curr", ["1 2 3"] * (MAX_ROWS + 1))
+    with pytest.raises(PylontechConsoleError, match=f"row of {MAX_TOKENS + 1} values"):
+        read_rows("Index Volt Curr", [" ".join(["1"] * (MAX_TOKENS + 1))])
+    with pytest.raises(PylontechConsoleError, match=r"table of \d+ values"):
+        read_rows(
+            "Index Volt Curr", [" ".join(["1"] * MAX_TOKENS)] * (MAX_VALUES // MAX_TOKENS + 1)
+        )
+    assert len(read_rows("Index Volt Curr", ["1 2 3"] * MAX_ROWS)) == MAX_ROWS

@@ -69,6 +69,9 @@ def split_table(lines: list[str], first_columns: tuple[str, ...]) -> tuple[Field
     least three columns.
     """
     for position, line in enumerate(lines):
+        first = line.split(None, 1)
+        if not first or first[0] not in first_columns:  # cheap: most lines are not the header
+            continue
         names = header_names(line)
         if len(names) >= 3 and names[0].text in first_columns:
             pairs, _ = read_pairs(lines[:position])

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-_SPACED_COLON = re.compile(r"^\s*(\S.*?)\s+:\s*(.*)$")
-_COLON = re.compile(r"^\s*([^:]*?\S):\s*(.*)$")
-_WIDE_GAP = re.compile(r"^\s*(\S.*?)\s{2,}(\S.*)$")
+# Each applies to a stripped line, where none of them backtracks more than once per character.
+_SPACED_COLON = re.compile(r"\s:")
+_COLON = re.compile(r"([^:]*?\S):\s*(.*)")
+_WIDE_GAP = re.compile(r"(\S.*?)\s{2,}(\S.*)")
 _RULE = re.compile(r"^\s*-{4,}\s*$")
 
 type Pairs = list[tuple[str, str]]
@@ -22,10 +23,14 @@ type Pairs = list[tuple[str, str]]
 
 def split_pair(line: str) -> tuple[str, str] | None:
     """A line as (key, value), or None when it is not a pair (a title or a rule)."""
-    if _RULE.match(line):
+    text = line.strip()
+    if _RULE.match(text):
         return None
-    for pattern in (_SPACED_COLON, _COLON, _WIDE_GAP):
-        match = pattern.match(line)
+    spaced = _SPACED_COLON.search(text)  # the first colon with a blank before it
+    if spaced is not None:
+        return text[: spaced.start()].rstrip(), text[spaced.end() :].strip()
+    for pattern in (_COLON, _WIDE_GAP):
+        match = pattern.match(text)
         if match:
             return match.group(1), match.group(2).strip()
     return None

@@ -39,6 +39,8 @@ _PARSERS: dict[str, tuple[_Parser, _Parser]] = {
     "help": (parse_help, parse_help),
 }
 
+_NUMBER_DIGITS = 3  # a pack (1..16) or module number
+
 COMMANDS = tuple(_PARSERS)
 """The command words `parse` reads, each with an optional number (pack, module).
 
@@ -49,9 +51,12 @@ client may send is decided by `exchange.READ_COMMANDS`."""
 def parse(command: str, text: str | bytes) -> ConsoleResponse:
     """Parse the raw text of one exchange as the answer to `command` ("pwr", "bat 1", ...).
 
-    `text` may hold the echo, the "@" line, the closing lines and the prompt (`lines`). Raises
-    `PylontechConsoleError` for a command it has no parser for, a refused command, and text that
-    does not fit the command's layout; never another exception.
+    `text` is the whole exchange: the echo, which must be `command` itself (not "bat 12" for
+    "bat 1"), the "@" line, the body, the completion line, "$$" and the prompt
+    (`lines.body_lines`). Raises `PylontechConsoleError` for a command it has no parser for, a
+    refused command, an answer cut short or with a prompt inside, and text that does not fit the
+    command's layout (tables whose rows are not what the command prints); never another
+    exception. Work is linear in the length of `text`.
     """
     raw = decode_text(text).encode("latin-1", "replace")
     words = command.split()
@@ -61,8 +66,8 @@ def parse(command: str, text: str | bytes) -> ConsoleResponse:
         raise PylontechConsoleError(msg, raw)
     number = None
     if len(words) == 2:
-        if not words[1].isdigit():
-            msg = f"console command {command!r}: the pack number must be digits"
+        if not (words[1].isascii() and words[1].isdigit() and len(words[1]) <= _NUMBER_DIGITS):
+            msg = f"console command {command!r}: the pack number must be digits (at most 3)"
             raise PylontechConsoleError(msg, raw)
         number = int(words[1])
     try:

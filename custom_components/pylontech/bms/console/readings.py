@@ -30,7 +30,25 @@ def parse_power(lines: list[str], number: int | None) -> StackPower | SystemPowe
             msg = f"high-voltage pwr table with {len(rows)} rows instead of 1"
             raise PylontechConsoleError(msg)
         return _system_power(preamble, first)
-    return StackPower(rows=tuple(_power_row(Fields.of_row(row)) for row in rows))
+    power_rows = tuple(_power_row(Fields.of_row(row)) for row in rows)
+    _numbered([row.index for row in power_rows], 1, "pwr positions")
+    return StackPower(rows=power_rows)
+
+
+def _numbered(indexes: list[int], first: int, what: str) -> None:
+    """Refuse rows that are not numbered `first`, `first` + 1, ... in order (no gap, no repeat).
+
+    Every real table is: cells from 0 (`bat`, `soh`), pack positions and modules from 1 (`pwr`,
+    `unit`). A row missing, repeated or out of place is a damaged answer, not a shorter table.
+    """
+    if not indexes:
+        msg = f"no {what}"
+        raise PylontechConsoleError(msg)
+    for expected, index in enumerate(indexes, first):
+        if index != expected:
+            last = first + len(indexes) - 1
+            msg = f"{what} not numbered {first}..{last}: {index} where {expected} belongs"
+            raise PylontechConsoleError(msg)
 
 
 def _index(fields: Fields, *names: str) -> int:
@@ -110,6 +128,8 @@ def _system_power(preamble: Fields, row: Fields) -> SystemPower:
 def parse_cells(lines: list[str], number: int | None) -> CellTable:
     """`bat [N]`: US packs print "Battery ...", the high-voltage BMS a header, then "Bat ..."."""
     preamble, rows = split_table(lines, ("Battery", "Bat"))
+    cells = tuple(_cell_row(Fields.of_row(row)) for row in rows)
+    _numbered([cell.index for cell in cells], 0, "cells")
     return CellTable(
         pack=number,
         time=preamble.text("Time"),
@@ -118,7 +138,7 @@ def parse_cells(lines: list[str], number: int | None) -> CellTable:
         discharge_current_limit=milli(preamble.text("D.Curr"), "D.Curr"),
         state=preamble.text("B.State"),
         balance_voltage=milli(preamble.text("BalVolt"), "BalVolt"),
-        cells=tuple(_cell_row(Fields.of_row(row)) for row in rows),
+        cells=cells,
     )
 
 
@@ -158,9 +178,11 @@ def _cell_row(row: Fields) -> CellRow:
 def parse_units(lines: list[str], number: int | None) -> UnitTable:
     """`unit`: "AverageTempr:", then one row per module of the string."""
     preamble, rows = split_table(lines, ("Index",))
+    units = tuple(_unit_row(Fields.of_row(row)) for row in rows)
+    _numbered([unit.index for unit in units], 1, "units")
     return UnitTable(
         average_temperature=milli(preamble.text("AverageTempr"), "AverageTempr"),
-        units=tuple(_unit_row(Fields.of_row(row)) for row in rows),
+        units=units,
     )
 
 
@@ -206,4 +228,5 @@ def parse_soh(lines: list[str], number: int | None) -> SohTable:
                 other=row.other(),
             )
         )
+    _numbered([cell.index for cell in cells], 0, "cells")
     return SohTable(pack=number if pack is None else pack, cells=tuple(cells))

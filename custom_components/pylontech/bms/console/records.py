@@ -8,12 +8,14 @@ from ..exceptions import PylontechConsoleError
 from .fields import Fields, pair_fields
 from .keyvalue import split_pair
 from .models import ClockTime, DeviceInfo, PackStatus, Statistics, UnitBarcode
-from .values import integer, milli, quantity
+from .values import count, decimal, integer, milli, quantity
 
 # "48V/50AH", "51.2V/100AH", "384V/37AH", and "37AH" on a Force H2 BMU (ioBroker_H2_bmuinfo_0).
 _SPECIFICATION = re.compile(
     r"^\s*(?:(\d+(?:\.\d+)?)\s*V)?\s*/?\s*(?:(\d+(?:\.\d+)?)\s*AH)?\s*$", re.IGNORECASE
 )
+# Longer is not a specification; it also bounds the pattern's backtracking over blanks.
+_SPECIFICATION_LENGTH = 40
 _CLOCK = re.compile(r"^\s*(?:(\S+)\s+)?(\d{2,4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\s*$")
 _UNIT_TITLE = re.compile(r"^(?:Unit|BMU)\s+\d+\s+Barcode$", re.IGNORECASE)
 
@@ -72,13 +74,15 @@ def parse_info(lines: list[str], number: int | None) -> DeviceInfo:
 
 def split_specification(text: str | None) -> tuple[float | None, float | None]:
     """Nominal V and Ah of a specification: "384V/37AH" -> (384.0, 37.0), "37AH" -> (None, 37.0)."""
-    match = _SPECIFICATION.match(text or "")
-    if text is None or match is None:
+    if text is None or len(text) > _SPECIFICATION_LENGTH:
+        return None, None
+    match = _SPECIFICATION.match(text)
+    if match is None:
         return None, None
     voltage, capacity = match.groups()
     return (
-        None if voltage is None else float(voltage),
-        None if capacity is None else float(capacity),
+        None if voltage is None else decimal(voltage),
+        None if capacity is None else decimal(capacity),
     )
 
 
@@ -123,10 +127,11 @@ def parse_statistics(lines: list[str], number: int | None) -> Statistics:
     counters: list[tuple[str, int]] = []
     other: list[tuple[str, str]] = []
     for name, value in rest:
-        try:
-            counters.append((name, int(value)))
-        except ValueError:
+        counter = count(value)
+        if counter is None:
             other.append((name, value))
+        else:
+            counters.append((name, counter))
     if address is None and cycles is None and not counters:
         msg = "no statistics counters"
         raise PylontechConsoleError(msg)

@@ -12,6 +12,12 @@ import re
 
 from ..exceptions import PylontechConsoleError
 
+MAX_DIGITS = 15
+"""The most digits a console number may have: what a float holds exactly. The longest real
+number (a `stat` counter, "Pwr Coulomb") has 9 digits; a longer one is not a reading but
+damage, unreadable: its field raises `PylontechConsoleError` (or, where a field is optional
+and free text, is left unread), so no value is ever a 1e20 or an infinity."""
+
 _QUANTITY = re.compile(r"^(-?\d+(?:\.\d+)?)\s*([A-Za-z%]*)$")
 # Unit -> factor to the SI-like unit of its kind (V, A, °C, Ah, Wh, %).
 _FACTORS = {
@@ -46,8 +52,25 @@ def quantity(text: str | None, field: str, default_unit: str = "") -> float | No
     if match is None or factor is None:
         msg = f"{field}: not a number with a known unit: {text!r}"
         raise PylontechConsoleError(msg)
-    number = float(match.group(1)) * factor
-    return round(number * 1_000_000) / 1_000_000  # drop float noise from the scaling
+    number = decimal(match.group(1))
+    if number is None:
+        msg = f"{field}: a number of more than {MAX_DIGITS} digits: {text[:40]!r}"
+        raise PylontechConsoleError(msg)
+    return round(number * factor * 1_000_000) / 1_000_000  # drop float noise from the scaling
+
+
+def decimal(text: str) -> float | None:
+    """A decimal number as printed ("-12", "51.2"), or None past `MAX_DIGITS` digits."""
+    digits = sum(char.isdigit() for char in text)
+    return float(text) if 0 < digits <= MAX_DIGITS else None
+
+
+def count(text: str) -> int | None:
+    """A counter printed as plain decimal digits ("-" sign allowed), else None."""
+    digits = text.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_DIGITS:
+        return None
+    return int(text)
 
 
 def milli(text: str | None, field: str) -> float | None:
@@ -59,8 +82,11 @@ def integer(text: str | None, field: str) -> int | None:
     """A count or an index; hexadecimal when written "0x..." (error codes, event words)."""
     if text is None:
         return None
+    stripped = text.strip()
     try:
-        return int(text.strip(), 16 if text.strip().lower().startswith("0x") else 10)
+        if len(stripped) > MAX_DIGITS + 3:  # a sign and "0x"
+            raise ValueError  # noqa: TRY301
+        return int(stripped, 16 if stripped.lower().startswith("0x") else 10)
     except ValueError:
         msg = f"{field}: not an integer: {text!r}"
         raise PylontechConsoleError(msg) from None
