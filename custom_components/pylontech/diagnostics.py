@@ -1,4 +1,8 @@
-"""Diagnostics download: what a bug report needs, with where the battery is and who it is redacted."""
+"""Diagnostics download: what a bug report needs, with where the battery is and who it is redacted.
+
+Who it is: every serial number and barcode the stack reported, found by content by the library
+(`bms.redact`), is replaced wherever it appears, as text or in the ASCII hex of binary frames.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_HOST
 
-from .bms.console.exchange import carries_identity
-from .bms.const import IDENTIFYING_COMMANDS
+from .bms.redact import Redactor, identity_strings, opaque
 from .bms.serialize import stack_to_json, to_json
 from .const import CONF_DEVICE
 
@@ -21,24 +24,22 @@ if TYPE_CHECKING:
 TO_REDACT = {CONF_HOST, CONF_DEVICE, "serial_number", "barcode", "unique_id"}
 
 
-def _harmless(frame: RawFrame) -> bool:
-    """Whether a frame can be shown: ours, or an answer that carries no serial number.
-
-    A received frame that answered nothing in flight (late, damaged) may be a serial number
-    answer that arrived after its timeout, so it is redacted too.
-    """
-    if frame.direction == "tx":
-        return True
-    if isinstance(frame.command, str):
-        return not carries_identity(frame.command)
-    return frame.command is not None and frame.command not in IDENTIFYING_COMMANDS
-
-
 def _command(frame: RawFrame) -> str | None:
     """A binary command as hex, a console command as it was sent."""
     if isinstance(frame.command, int):
         return f"0x{frame.command:02X}"
     return frame.command
+
+
+def _redacted(value: Any, redactor: Redactor) -> Any:
+    """`value` with every identity string replaced, in keys and values at any depth."""
+    if isinstance(value, str):
+        return redactor.text(value)
+    if isinstance(value, dict):
+        return {redactor.text(k): _redacted(v, redactor) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item, redactor) for item in value]
+    return value
 
 
 async def async_get_config_entry_diagnostics(
@@ -48,7 +49,14 @@ async def async_get_config_entry_diagnostics(
     coordinator = entry.runtime_data
     client = coordinator.client
     data = coordinator.data
-    return async_redact_data(
+    frames = client.raw_frames
+    identities = [*coordinator.identities.values()]
+    if coordinator.stack_identity is not None:
+        identities.append(coordinator.stack_identity)
+    secrets = identity_strings(identities, frames, data.stack if data is not None else None)
+    if entry.unique_id:
+        secrets |= {entry.unique_id}
+    diagnostics = async_redact_data(
         {
             "entry": {
                 "title": entry.title,
@@ -70,12 +78,13 @@ async def async_get_config_entry_diagnostics(
                     "direction": frame.direction,
                     "at": frame.at,
                     "command": _command(frame),
-                    "data": frame.data.decode("ascii", "backslashreplace")
-                    if _harmless(frame)
-                    else REDACTED,
+                    "data": REDACTED
+                    if opaque(frame)
+                    else frame.data.decode("ascii", "backslashreplace"),
                 }
-                for frame in client.raw_frames
+                for frame in frames
             ],
         },
         TO_REDACT,
     )
+    return _redacted(diagnostics, Redactor(secrets, REDACTED))  # type: ignore[no-any-return]

@@ -26,7 +26,6 @@ from custom_components.pylontech.bms.console import (
     exchange as exchange_module,
 )
 from custom_components.pylontech.bms.console.client import PylontechConsoleClient
-from custom_components.pylontech.bms.console.exchange import carries_identity
 from custom_components.pylontech.bms.exceptions import (
     PylontechConnectionError,
     PylontechConsoleError,
@@ -408,16 +407,6 @@ async def test_history_is_bounded() -> None:
                 await client.command(command)
     assert [(f.direction, f.command) for f in client.raw_frames] == [
         ("rx", "pwr"), ("tx", "info 1"), ("rx", "info 1")]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("command", "carries"),
-    [("info", True), ("info 2", True), ("INFO 1", True), (" bmuinfo 3 ", True), ("pwr", True),
-     ("pwr 1", False), ("bat", False), ("bat 2", False), ("unit", False), ("stat 1", False),
-     ("time", False), ("", False), ("   ", False)],
-)  # fmt: skip
-def test_carries_identity(command: str, carries: bool) -> None:
-    assert carries_identity(command) is carries
 
 
 # -- one pack's values, identities --------------------------------------------------------------

@@ -43,20 +43,6 @@ READ_COMMANDS = frozenset(
 """The console commands that only read (protocol.md 5.4, 5.5); shut, trst, updata, login and
 the t* test commands are never sent."""
 
-IDENTIFYING_COMMANDS = frozenset({"info", "bmuinfo", "pwr"})
-"""Answers that may carry barcodes: `info`, `bmuinfo`, and the stack's `pwr` table, which
-has a Barcode column on Pytes (protocol.md 5.4); `pwr N` has none."""
-
-
-def carries_identity(command: str) -> bool:
-    """Whether the answer to console `command` may carry a barcode (redact it in reports)."""
-    words = command.split()
-    if not words:
-        return False
-    name = words[0].lower()
-    return name in IDENTIFYING_COMMANDS and not (name == "pwr" and len(words) > 1)
-
-
 PROMPT = re.compile(b"(?:" + b"|".join(re.escape(p) for p in PROMPTS) + rb")\s*\Z")
 """The prompt that ends every answer, with no newline after it (protocol.md 5.3)."""
 CONTINUE = b"\r"

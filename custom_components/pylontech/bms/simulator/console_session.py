@@ -5,6 +5,8 @@ Fed the bytes a client sends, a `ConsoleSession` says what the console sends bac
 - a command ends with CR, LF or CR LF (an LF right after a CR is part of the same line
   break); backspace (0x08, 0x7F) deletes, other control bytes (e.g. the 0x0E of the waking
   sequence) are ignored; a line with nothing but blanks gets LF CR and the prompt;
+- a line longer than `MAX_LINE` is dropped: what follows up to its line break is skipped
+  unread, and the break gets the prompt, as a blank line does;
 - while an answer waits at its page prompt, CR (or LF) sends the next page and any other key
   aborts: the page prompt is erased and the console prompt follows (the dumps do not show an
   abort; this is our choice). The key is not part of the next command;
@@ -18,6 +20,7 @@ Fed the bytes a client sends, a `ConsoleSession` says what the console sends bac
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,6 +31,9 @@ WAKE_FRAME = b"~20014682C0048520FCC3\r"
 ABORT = b"\r" + b" " * 50 + b"\r\n\r"
 """What erases the page prompt when a page is aborted (then the prompt)."""
 CR, LF, BS, DEL, SPACE = 0x0D, 0x0A, 0x08, 0x7F, 0x20
+MAX_LINE = 256
+"""A bound on a command line: the longest read command ("bmuinfo 12") has a dozen bytes."""
+_LINE_BREAK = re.compile(rb"[\r\n]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,12 @@ class ConsoleSession:
         self._last_cr = False
         self._window = b""
         self._waking = False
+        self._overlong = False
+
+    @property
+    def pending(self) -> int:
+        """Bytes of the command line typed so far (at most `MAX_LINE`)."""
+        return len(self._line)
 
     @property
     def paging(self) -> bool:
@@ -63,7 +75,10 @@ class ConsoleSession:
         """What the console sends for `data`, in order."""
         out: list[Output] = []
         prompt = self.console.prompt
-        for byte in data:
+        position = 0
+        while (position := self._skip_overlong(data, position)) < len(data):
+            byte = data[position]
+            position += 1
             if self.console.asleep:
                 self._window = (self._window + bytes([byte]))[-len(WAKE_FRAME) :]
                 if self._window == WAKE_FRAME:
@@ -86,12 +101,25 @@ class ConsoleSession:
                 self._typed(byte)
         return out
 
+    def _skip_overlong(self, data: bytes, position: int) -> int:
+        """Where reading goes on: past the rest of a dropped line, up to its line break."""
+        if not self._overlong or self.console.asleep or self._pages:
+            return position
+        found = _LINE_BREAK.search(data, position)
+        if found is None:
+            return len(data)
+        self._overlong = False
+        return found.start()
+
     def _typed(self, byte: int) -> None:
         """A byte of a command line: kept, a deletion, or an ignored control byte."""
         if byte in (BS, DEL):
             del self._line[-1:]
         elif byte >= SPACE:
             self._line.append(byte)
+            if len(self._line) > MAX_LINE:
+                self._line.clear()
+                self._overlong = True
 
     def _page_key(self, byte: int) -> Output:
         """A key at a page prompt: Enter continues, any other key aborts."""
