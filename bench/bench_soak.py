@@ -2,7 +2,7 @@
 
 Run by `scripts/bench` with `.venv/bin/python`. The real client polls 4-pack stacks served by
 the simulator over loopback TCP while the simulator injects every kind of fault it knows, each
-at the same rate, about 10 % of the requests in all. `LANES` lanes run at once, as most of the
+at the same rate, `--fault-rate` of the requests in all (10 % by default). `LANES` lanes run at once, as most of the
 time goes into waiting out timeouts; each lane soaks a Pylontech stack with half its polls, then
 a PACE stack with the other half, each stack with its own simulator and client.
 
@@ -38,7 +38,7 @@ PROC_FD = Path("/proc/self/fd")
 DEFAULT_POLLS = 10_000
 PACKS = 4
 FAULT_RATE = 0.10
-"""Chance that a request meets at least one fault; shared equally by every kind."""
+"""Default chance that a request meets at least one fault; shared equally by every kind."""
 TIMEOUT = 0.3
 """s the client waits for an answer; nothing else delays one on loopback."""
 DELAY = 0.5
@@ -81,8 +81,11 @@ if TYPE_CHECKING:
 
 type Served = dict[int, tuple[PackAnalogValues, PackAlarmInfo]]
 """The served 0x42 and 0x44 models of each pack, by address."""
-KIND_RATE = 1 - (1 - FAULT_RATE) ** (1 / len(FaultKind))
-"""Each kind's rate, so that at least one of them hits FAULT_RATE of the requests."""
+
+
+def kind_rate(fault_rate: float) -> float:
+    """Each kind's rate, so that at least one of them hits `fault_rate` of the requests."""
+    return 1 - (1 - fault_rate) ** (1 / len(FaultKind))
 
 
 class BenchError(Exception):
@@ -275,6 +278,8 @@ class StackSoak:
     name: str
     seed: int
     polls: int
+    kind_rate: float
+    """Chance of each kind of fault per request."""
     bad_since: float | None = None
     """When the first poll of the current run of bad polls ended."""
     streak: int = 0
@@ -316,7 +321,7 @@ def harmful_faults(simulator: Simulator) -> int:
 
 async def soak(part: StackSoak, tally: Tally, started: float) -> None:
     """The polls of one stack: a 4-pack stack with faults; counted into `tally`."""
-    plan = FaultPlan(dict.fromkeys(FaultKind, KIND_RATE))
+    plan = FaultPlan(dict.fromkeys(FaultKind, part.kind_rate))
     simulator = Simulator(
         part.name, PACKS, faults=plan, delay_seconds=DELAY, seed=part.seed, clock=lambda: 0.0
     )
@@ -374,14 +379,15 @@ async def soak(part: StackSoak, tally: Tally, started: float) -> None:
     tally.reconnects += max(simulator.connections - 1, 0)
 
 
-def lanes(polls: int) -> list[list[StackSoak]]:
+def lanes(polls: int, fault_rate: float) -> list[list[StackSoak]]:
     """`LANES` lanes, each a Pylontech stack then a PACE stack, with half its polls each."""
     result = []
+    rate = kind_rate(fault_rate)
     for index in range(LANES):
         share = polls // LANES + (index < polls % LANES)
         stacks = [
-            StackSoak("pylontech", seed=1 + 2 * index, polls=(share + 1) // 2),
-            StackSoak("pace", seed=2 + 2 * index, polls=share // 2),
+            StackSoak("pylontech", seed=1 + 2 * index, polls=(share + 1) // 2, kind_rate=rate),
+            StackSoak("pace", seed=2 + 2 * index, polls=share // 2, kind_rate=rate),
         ]
         result.append([part for part in stacks if part.polls])
     return result
@@ -406,7 +412,7 @@ class LogCounter(logging.Handler):
         self.records.append(record)
 
 
-async def run(polls: int) -> tuple[Tally, float, int, int, list[str]]:
+async def run(polls: int, fault_rate: float) -> tuple[Tally, float, int, int, list[str]]:
     """Soak both halves; return the tally, the wall time, the leaked fds and tasks."""
     loop = asyncio.get_running_loop()
     loop_errors: list[str] = []
@@ -415,7 +421,8 @@ async def run(polls: int) -> tuple[Tally, float, int, int, list[str]]:
     tasks_before = asyncio.all_tasks()
     tally = Tally()
     started = time.monotonic()
-    await asyncio.gather(*(soak_lane(stacks, tally, started) for stacks in lanes(polls)))
+    soaks = (soak_lane(stacks, tally, started) for stacks in lanes(polls, fault_rate))
+    await asyncio.gather(*soaks)
     wall = time.monotonic() - started
     await asyncio.sleep(0.1)  # let closed transports finish closing
     fds_after = set(os.listdir(PROC_FD))
@@ -446,6 +453,18 @@ def polls_count(text: str) -> int:
     return count
 
 
+def rate(text: str) -> float:
+    """A fault rate: a fraction from 0 up to, not including, 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        msg = f"must be a fraction from 0 up to (not including) 1, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the soak benchmark; return the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -453,6 +472,12 @@ def main(argv: list[str] | None = None) -> int:
         "--polls",
         type=polls_count,
         help=f"polls in all, half per dialect (default: $SOAK_POLLS, else {DEFAULT_POLLS})",
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=rate,
+        default=FAULT_RATE,
+        help=f"share of requests hit by at least one fault (default: {FAULT_RATE:g})",
     )
     args = parser.parse_args(argv)
     if args.polls is None:
@@ -463,7 +488,11 @@ def main(argv: list[str] | None = None) -> int:
     link_module.BACKOFF_FIRST = BACKOFF_FIRST
     link_module.BACKOFF_MAX = BACKOFF_MAX
     counter = LogCounter()
-    seeds = ", ".join(f"{part.name} {part.seed}" for stacks in lanes(args.polls) for part in stacks)
+    seeds = ", ".join(
+        f"{part.name} {part.seed}"
+        for stacks in lanes(args.polls, args.fault_rate)
+        for part in stacks
+    )
     logging.getLogger().addHandler(counter)
     print(
         f"# soak: {args.polls} polls of {PACKS}-pack stacks on loopback TCP in {LANES} lanes at "
@@ -471,8 +500,8 @@ def main(argv: list[str] | None = None) -> int:
         f"its own simulator and client; fault seeds {seeds}); CPython {platform.python_version()}"
     )
     print(
-        f"# faults: each of {len(FaultKind)} kinds at {KIND_RATE:.4f} per request, "
-        f"{FAULT_RATE:.0%} of requests hit by at least one; delay {DELAY:g} s; no baud "
+        f"# faults: each of {len(FaultKind)} kinds at {kind_rate(args.fault_rate):.4f} per "
+        f"request, {args.fault_rate:.0%} of requests hit by at least one; delay {DELAY:g} s; no baud "
         "throttling; simulator clock fixed, packs static and distinct (alarms included)"
     )
     print(
@@ -484,7 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         "# Pylontech: even polls reset the client's _all_packs to None (all-packs requests "
         "first), odd ones set it False (pack by pack); PACE polls pack by pack"
     )
-    tally, wall, leaked_fds, leaked_tasks, loop_errors = asyncio.run(run(args.polls))
+    tally, wall, leaked_fds, leaked_tasks, loop_errors = asyncio.run(
+        run(args.polls, args.fault_rate)
+    )
     for message, count in tally.error_messages.most_common():
         print(f"# pack error x{count}: {message}")
     for error in loop_errors[:SHOWN]:
@@ -493,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# log {record.levelname} {record.name}: {record.getMessage()}")
     requests = CountingTransport.writes
     injected = sum(tally.faults.values())
+    figure("fault_rate", f"{args.fault_rate * 100:g}", "%")
     figure("polls", tally.polls, "count")
     figure("polls_failed", tally.polls_failed, "count")
     for kind, count in sorted(tally.failures.items()):

@@ -15,7 +15,11 @@ from custom_components.pylontech.bms import (
     parse_frame,
 )
 from custom_components.pylontech.bms.const import MAX_FRAME_LENGTH
-from custom_components.pylontech.bms.frame import frame_checksum, length_checksum
+from custom_components.pylontech.bms.frame import (
+    MAX_ERRORS_PER_FEED,
+    frame_checksum,
+    length_checksum,
+)
 from tests import captures
 
 VALID = captures.VALID
@@ -236,3 +240,49 @@ def test_info_too_long_to_encode() -> None:
     """INFO longer than a 12-bit LENID allows cannot be encoded."""
     with pytest.raises(PylontechFramingError):
         encode_frame(ver=0x20, adr=2, cid1=0x46, cid2=0x42, info=bytes(2048))
+
+
+@pytest.mark.parametrize("capture", VALID[:40], ids=ids[:40])
+def test_run_of_soi_is_one_error(capture: captures.Capture) -> None:
+    """A run of '~' before a frame is one error for the whole run, however it is split."""
+    raw = capture.raw
+    data = b"~" * 100 + raw
+    results = FrameDecoder().feed(data)
+    assert isinstance(results[0], PylontechFramingError)
+    assert "100 frames cut short" in str(results[0])
+    assert results[0].raw == b"~" * 64
+    _only_frame(results[1:], raw)
+    for cut in (1, 50, 99, 100, 101, len(data) - 1):
+        results = _feed_all([data[:cut], data[cut:]])
+        assert len(results) <= 3
+        assert all(isinstance(r, PylontechFramingError) for r in results[:-1])
+        _only_frame(results[-1:], raw)
+
+
+def test_errors_per_feed_are_capped() -> None:
+    """One call returns at most MAX_ERRORS_PER_FEED bad frames, counts the rest, keeps the good."""
+    good = VALID[0].raw
+    bad = good[:-2] + (b"0" if good[-2:-1] != b"0" else b"1") + good[-1:]
+    decoder = FrameDecoder()
+    results = decoder.feed(bad * 20 + good + bad * 3 + good)
+    assert [type(r) for r in results] == [PylontechChecksumError] * MAX_ERRORS_PER_FEED + [
+        Frame,
+        Frame,
+    ]
+    assert decoder.dropped_errors == 20 + 3 - MAX_ERRORS_PER_FEED
+    assert len(decoder.feed(bad)) == 1  # the cap is per call
+
+
+def test_expected_length_of_the_frame_in_progress() -> None:
+    """Known from its LENGTH as soon as the header is in; unknown before and after."""
+    frame = encode_frame(ver=0x20, adr=2, cid1=0x46, cid2=0x00, info=bytes(60))
+    decoder = FrameDecoder()
+    assert decoder.expected_length is None
+    decoder.feed(frame[:12])
+    assert decoder.expected_length is None  # LENGTH not complete yet
+    decoder.feed(frame[12:20])
+    assert decoder.expected_length == len(frame)
+    assert decoder.feed(frame[20:])
+    assert decoder.expected_length is None
+    decoder.feed(b"~20024600F078")  # LCHKSUM does not fit: the end is unknown
+    assert decoder.expected_length is None

@@ -312,7 +312,7 @@ class PylontechClient(LinkClient):
                     link.answered()
                     return response
             if decoder.pending:
-                clock.progress(None)
+                clock.progress(decoder.expected_length)
 
     def _match(
         self, frame: Frame, code: int, pack: int | None, all_packs: bool | None

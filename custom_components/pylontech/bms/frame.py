@@ -7,7 +7,9 @@ CHKSUM rules are in protocol.md sections 1.1 to 1.3, the receiving rules in sect
 from __future__ import annotations
 
 import binascii
+import re
 import struct
+from typing import Final
 
 from .const import (
     DEFAULT_RESPONSE_CODES,
@@ -28,9 +30,17 @@ from .models import model
 
 _NOT_HEX = "frame holds characters that are not hex digits"
 _HEADER = struct.Struct(">BBBBH")  # VER ADR CID1 CID2 LENGTH
+_LENGTH_START = 9  # after "~", VER, ADR, CID1, CID2 in hex: LENGTH's four hex digits
+_LENGTH_END = 13
 _SOI = bytes([SOI])
 _EOI = bytes([EOI])
 _NUL = b"\x00"
+_SOI_SOI = _SOI * 2
+_SOI_RUN = re.compile(rb"~+")
+_RAW_KEPT = 64  # bytes of a run of '~' kept in its error
+
+MAX_ERRORS_PER_FEED: Final = 8
+"""Most bad frames one `FrameDecoder.feed` call returns; a flood costs no more than that."""
 
 
 @model
@@ -120,63 +130,126 @@ class FrameDecoder:
     than the protocol allows is reported and the decoder resynchronises on the next ``~``. A bad
     frame is returned as a `PylontechProtocolError` value, never raised, so one bad frame cannot
     hide the good one behind it.
+
+    The work is linear in the bytes fed, whatever they are: a run of ``~`` is one error, a partial
+    frame is not scanned again, and one call returns at most `MAX_ERRORS_PER_FEED` errors (the
+    others are only counted in `dropped_errors`). Every good frame is returned.
     """
 
-    __slots__ = ("_buffer", "last_skipped", "skipped_bytes")
+    __slots__ = ("_buffer", "_clean", "dropped_errors", "last_skipped", "skipped_bytes")
 
     def __init__(self) -> None:
         """Start with an empty buffer."""
         self._buffer = bytearray()
+        self._clean = 0
+        """Length of the buffer's start known to hold one '~' and then neither '~' nor CR."""
         self.skipped_bytes = 0
         """Count of bytes outside any frame (garbage, NULs) dropped so far."""
         self.last_skipped = b""
         """The start (up to 64 bytes) of what was dropped last, for error messages."""
+        self.dropped_errors = 0
+        """Count of bad frames not returned because a call had already returned its maximum."""
 
     def feed(self, data: bytes) -> list[Frame | PylontechProtocolError]:
         """Add received bytes and return every frame or bad frame they complete, in order."""
         buffer = self._buffer
         buffer += data
+        size = len(buffer)
+        clean, self._clean = self._clean, 0
         results: list[Frame | PylontechProtocolError] = []
-        while buffer:
-            start = buffer.find(_SOI)
+        errors = 0
+        pos = 0
+        while pos < size:
+            start = buffer.find(_SOI, pos)
             if start < 0:
-                self._skip(len(buffer))
+                self._skip(pos, size)
+                pos = size
                 break
-            if start:
-                self._skip(start)
-            end = buffer.find(_EOI, 1)
-            restart = buffer.find(_SOI, 1, end if end >= 0 else len(buffer))
-            if restart > 0:
-                raw = bytes(buffer[:restart])
-                del buffer[:restart]
-                results.append(PylontechFramingError("frame cut short by a new '~'", raw))
-                continue
-            if end < 0:
-                if len(buffer) > MAX_FRAME_LENGTH:
-                    raw = bytes(buffer)
-                    del buffer[:]
-                    msg = f"no CR within {MAX_FRAME_LENGTH} bytes"
-                    results.append(PylontechFramingError(msg, raw))
+            self._skip(pos, start)
+            pos, item = self._take(start, size, clean)
+            clean = 0
+            if item is None:
+                self._clean = size - pos  # wait for the rest of this frame
                 break
-            raw = bytes(buffer[: end + 1])
-            del buffer[: end + 1]
-            try:
-                results.append(parse_frame(raw.replace(_NUL, b"")))
-            except PylontechProtocolError as err:
-                results.append(err)
+            if isinstance(item, Frame):
+                results.append(item)
+            elif errors < MAX_ERRORS_PER_FEED:
+                results.append(item)
+                errors += 1
+            else:
+                self.dropped_errors += 1
+        del buffer[:pos]
         return results
+
+    def _take(
+        self, pos: int, size: int, clean: int
+    ) -> tuple[int, Frame | PylontechProtocolError | None]:
+        """What the '~' at `pos` starts, and where the next item begins; None: wait for more.
+
+        Only the bytes up to the next '~' or CR are scanned, and the `clean` bytes already
+        scanned by the call before are not scanned again.
+        """
+        buffer = self._buffer
+        if buffer.startswith(_SOI_SOI, pos):
+            run = _SOI_RUN.match(buffer, pos)
+            assert run is not None
+            count = run.end() - 1 - pos  # the last '~' may start a frame
+            return pos + count, _cut_short(bytes(buffer[pos : pos + min(count, _RAW_KEPT)]), count)
+        limit = pos + MAX_FRAME_LENGTH + 1
+        after = buffer.find(_SOI, pos + max(1, clean), limit)
+        end = buffer.find(_EOI, pos + max(1, clean), after if after >= 0 else limit)
+        if end >= 0:
+            raw = bytes(buffer[pos : end + 1])
+            try:
+                return end + 1, parse_frame(raw.replace(_NUL, b"") if 0 in raw else raw)
+            except PylontechProtocolError as err:
+                return end + 1, err.with_traceback(None)  # no frame-traceback cycle for the GC
+        if after >= 0:
+            return after, _cut_short(bytes(buffer[pos:after]))
+        if size > limit:
+            msg = f"no CR within {MAX_FRAME_LENGTH} bytes"
+            return limit, PylontechFramingError(msg, bytes(buffer[pos:limit]))
+        return pos, None
 
     def reset(self) -> None:
         """Forget any partial frame (after a timeout, before the next request)."""
-        self._skip(len(self._buffer))
+        self._skip(0, len(self._buffer))
+        del self._buffer[:]
+        self._clean = 0
 
     @property
     def pending(self) -> int:
         """Bytes held that do not yet form a whole frame."""
         return len(self._buffer)
 
-    def _skip(self, count: int) -> None:
-        if count:
-            self.last_skipped = bytes(self._buffer[: min(count, 64)])
-        self.skipped_bytes += count
-        del self._buffer[:count]
+    @property
+    def expected_length(self) -> int | None:
+        """How long the frame in progress will be, SOI to EOI, once its LENGTH has arrived.
+
+        None while no frame is in progress, its header is incomplete, or its LENGTH is not
+        valid (then its end is not known either).
+        """
+        buffer = self._buffer
+        if len(buffer) < _LENGTH_END or buffer[0] != SOI:
+            return None
+        try:
+            length = int(buffer[_LENGTH_START:_LENGTH_END], 16)
+        except ValueError:
+            return None
+        lenid = length & MAX_LENID
+        if length >> 12 != length_checksum(lenid):
+            return None
+        return FRAME_OVERHEAD + lenid
+
+    def _skip(self, start: int, stop: int) -> None:
+        """Count `buffer[start:stop]` as dropped (the caller removes it)."""
+        if stop > start:
+            self.last_skipped = bytes(self._buffer[start : min(stop, start + 64)])
+        self.skipped_bytes += stop - start
+
+
+def _cut_short(raw: bytes, count: int = 1) -> PylontechFramingError:
+    """The error for `count` frames cut short by a new '~' (a run of '~' when more than one)."""
+    if count == 1:
+        return PylontechFramingError("frame cut short by a new '~'", raw)
+    return PylontechFramingError(f"{count} frames cut short by a new '~' (a run of '~')", raw)
