@@ -35,7 +35,7 @@ def trickle(data: bytes, every: float, *, after: bytes = b"") -> Behaviour:
                 await writer.drain()
                 await asyncio.sleep(every)
         finally:
-            reading.cancel()
+            await _cancel(reading)
 
     return behave
 
@@ -54,7 +54,7 @@ def echo_then_trickle(every: float, byte: bytes = b"x") -> Behaviour:
                 sender = asyncio.ensure_future(_every(writer, byte, every))
         finally:
             if sender is not None:
-                sender.cancel()
+                await _cancel(sender)
 
     return behave
 
@@ -73,7 +73,7 @@ def flood(chunk: bytes, total: int) -> Behaviour:
                 await writer.drain()
             await asyncio.Event().wait()
         finally:
-            reading.cancel()
+            await _cancel(reading)
 
     return behave
 
@@ -90,6 +90,14 @@ def answer_with(answers: Callable[[bytes], bytes | None]) -> Behaviour:
                 await writer.drain()
 
     return behave
+
+
+async def _cancel(*tasks: asyncio.Future[object]) -> None:
+    """Cancel `tasks` and wait until they have ended, whatever they raised."""
+    for task in tasks:
+        task.cancel()
+    with contextlib.suppress(BaseException):
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _swallow(reader: asyncio.StreamReader) -> None:
@@ -202,11 +210,12 @@ class HostileProxy:
                 else:
                     mode = asyncio.ensure_future(self.bad(reader, writer))
                 changed = asyncio.ensure_future(self._changed.wait())
-                done, _ = await asyncio.wait({mode, changed}, return_when=asyncio.FIRST_COMPLETED)
-                mode.cancel()
-                changed.cancel()
-                with contextlib.suppress(BaseException):
-                    await mode
+                try:
+                    done, _ = await asyncio.wait(
+                        {mode, changed}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    await _cancel(mode, changed)
                 if mode in done and not reader.at_eof() and changed not in done:
                     return  # the client or the simulator ended the link
                 if reader.at_eof():
@@ -237,10 +246,8 @@ async def _pipe(
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in tasks:
-            task.cancel()
         # What the simulator had already sent for a request made before the change is dropped.
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancel(*tasks)
 
 
 class StallMeter:
