@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.pylontech.bms import transport as transport_module
+from custom_components.pylontech.bms.transport import stream as transport_module
 from custom_components.pylontech.bms.exceptions import (
     PylontechConnectionError,
     PylontechGatewayBusyError,

@@ -1,14 +1,14 @@
-"""Byte streams to a BMS: TCP to a serial gateway, or a serial port through serialx.
+"""What every byte stream to a BMS shares: the `Transport` protocol and the event-loop plumbing.
 
-A transport only moves bytes. Framing is `frame.FrameDecoder`'s job, and timing the answer to a
-request is the client's: `Transport.read` waits for as long as it is left to, so the caller wraps
-it in `asyncio.timeout`. Every failure of the link is raised as a `PylontechConnectionError`
+A transport only moves bytes. Framing is the framer's job, and timing the answer to a request is
+the client's: `Transport.read` waits for as long as it is left to, so the caller wraps it in a
+deadline. Every failure of the link is raised as a `PylontechConnectionError`
 (`PylontechTimeoutError` for a connect that took too long), chained with ``from``.
 
 Both transports plug a small `asyncio.Protocol` into the event loop's transport layer (TCP:
-``loop.create_connection``, the call under ``asyncio.open_connection``; serial:
-``serialx.create_serial_connection``) instead of an `asyncio.StreamReader`, because a stream
-reader can neither drop what it holds without waiting nor tell when its bytes arrived.
+``loop.create_connection``; serial: ``serialx.create_serial_connection``) instead of an
+`asyncio.StreamReader`, because a stream reader can neither drop what it holds without waiting
+nor tell when its bytes arrived.
 """
 
 from __future__ import annotations
@@ -16,17 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import time
 from typing import Final, Protocol
 
 import serialx
 
-from .exceptions import (
-    PylontechConnectionError,
-    PylontechGatewayBusyError,
-    PylontechTimeoutError,
-)
+from ..exceptions import PylontechConnectionError, PylontechGatewayBusyError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,22 +29,11 @@ READ_SIZE: Final = 4096
 """Most bytes one `Transport.read` returns."""
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 DEFAULT_IDLE_TIMEOUT: Final = 120.0
-DEFAULT_BAUDRATE: Final = 9600
 
 # Received bytes held before the socket or port is no longer read (resumed when they are taken).
 _READ_LIMIT: Final = 64 * 1024
 # How long close() lets unsent bytes go out before it aborts the link.
 _CLOSE_TIMEOUT: Final = 1.0
-# TCP keepalive: probe a link after 10 s of silence, every 5 s, give up after 3 missed probes, so
-# a half-open connection left by a gateway that rebooted is found within about 25 s
-# (protocol.md 6.4). TCP_USER_TIMEOUT bounds unacknowledged writes the same way (Linux).
-_KEEPALIVE_OPTIONS: Final = (
-    ("TCP_KEEPIDLE", 10),
-    ("TCP_KEEPALIVE", 10),  # macOS name of TCP_KEEPIDLE
-    ("TCP_KEEPINTVL", 5),
-    ("TCP_KEEPCNT", 3),
-    ("TCP_USER_TIMEOUT", 25_000),  # milliseconds
-)
 
 
 class Transport(Protocol):
@@ -92,10 +76,11 @@ def _wake(waiter: asyncio.Future[None] | None) -> None:
         waiter.set_result(None)
 
 
-class _Receiver(asyncio.Protocol):
+class Receiver(asyncio.Protocol):
     """Collects what the event loop receives and wakes the one reader or writer waiting."""
 
     def __init__(self) -> None:
+        """Nothing received yet; the event loop calls `connection_made` next."""
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.last_received: float | None = None
@@ -110,10 +95,12 @@ class _Receiver(asyncio.Protocol):
         self._reading_paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the event loop's transport."""
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        """Hold what arrived; stop reading the socket while too much is held."""
         self.buffer += data
         self.last_received = time.monotonic()
         _wake(self._data_waiter)
@@ -123,11 +110,13 @@ class _Receiver(asyncio.Protocol):
             self.transport.pause_reading()
 
     def eof_received(self) -> bool:
+        """The peer ended the stream."""
         self.ended = True
         _wake(self._data_waiter)
         return False  # let the transport close itself
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """The link ended: wake whoever waits."""
         self.ended = True
         self.error = exc
         _wake(self._data_waiter)
@@ -135,13 +124,16 @@ class _Receiver(asyncio.Protocol):
         _wake(self.lost)
 
     def pause_writing(self) -> None:
+        """The send buffer is full: writers wait."""
         self._drain_waiter = asyncio.get_running_loop().create_future()
 
     def resume_writing(self) -> None:
+        """The send buffer has room again."""
         waiter, self._drain_waiter = self._drain_waiter, None
         _wake(waiter)
 
     async def wait_for_data(self) -> None:
+        """Wait until bytes arrive or the link ends (one reader at a time)."""
         if self._data_waiter is not None:
             msg = "read() is already waiting on this transport"
             raise RuntimeError(msg)
@@ -152,10 +144,12 @@ class _Receiver(asyncio.Protocol):
             self._data_waiter = None
 
     async def drain(self) -> None:
+        """Wait while the send buffer is full."""
         if self._drain_waiter is not None:
             await asyncio.shield(self._drain_waiter)
 
     def take(self, size: int) -> bytes:
+        """Up to `size` bytes held, oldest first; resume reading once below the limit."""
         data = bytes(self.buffer[:size])
         del self.buffer[:size]
         if self._reading_paused and len(self.buffer) <= _READ_LIMIT:
@@ -186,7 +180,7 @@ class _Receiver(asyncio.Protocol):
         raise PylontechConnectionError(f"{description} closed the connection")
 
 
-class _LoopTransport:
+class LoopTransport:
     """What both transports share: everything but how the link is opened."""
 
     description: str
@@ -194,10 +188,11 @@ class _LoopTransport:
     """Whether a link the peer ends without sending a byte means another client holds it."""
 
     def __init__(self, *, connect_timeout: float, idle_timeout: float | None) -> None:
+        """Describe the link; nothing is opened before `open`."""
         self.connect_timeout = connect_timeout
         self.idle_timeout = idle_timeout
         """Seconds of silence after which `stale` turns True; None never."""
-        self._receiver: _Receiver | None = None
+        self._receiver: Receiver | None = None
         self._opened_at = 0.0
         self._last_received: float | None = None
 
@@ -235,13 +230,13 @@ class _LoopTransport:
         if self.is_open:
             return
         await self.close()
-        receiver = _Receiver()
+        receiver = Receiver()
         await self._connect(receiver)
         self._receiver = receiver
         self._opened_at = time.monotonic()
         _LOGGER.debug("opened %s", self.description)
 
-    async def _connect(self, receiver: _Receiver) -> None:
+    async def _connect(self, receiver: Receiver) -> None:
         """Open the link with `receiver` as its protocol; raise ours on failure."""
         raise NotImplementedError
 
@@ -311,165 +306,8 @@ class _LoopTransport:
         receiver.take(count)
         return count
 
-    def _link(self) -> _Receiver:
+    def _link(self) -> Receiver:
         """The receiver of the open link; raise ours if there is none."""
         if self._receiver is None:
             raise PylontechConnectionError(f"{self.description} is not open")
         return self._receiver
-
-
-def _host_port(host: str, port: int) -> str:
-    """``host:port``, with an IPv6 address in brackets."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-class TcpTransport(_LoopTransport):
-    """TCP to a transparent serial gateway (Waveshare, USR, Elfin, ser2net, ESPHome ...).
-
-    TCP keepalive is on, so a connection left half-open by a gateway that lost power breaks
-    within about 25 s instead of hanging; `stale` additionally flags a link that has been silent
-    for longer than `idle_timeout`, which the client reopens before its next request.
-    """
-
-    busy_if_silent = True  # gateways limited to one client accept a second and close it at once
-
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
-    ) -> None:
-        """Describe the gateway; nothing is opened before `open`."""
-        super().__init__(connect_timeout=connect_timeout, idle_timeout=idle_timeout)
-        self.host = host
-        self.port = port
-        self.address = _host_port(host, port)
-        self.description = f"tcp://{self.address}"
-
-    async def _connect(self, receiver: _Receiver) -> None:
-        loop = asyncio.get_running_loop()
-        address = self.address
-        try:
-            async with asyncio.timeout(self.connect_timeout):
-                transport, _ = await loop.create_connection(lambda: receiver, self.host, self.port)
-        except TimeoutError as err:
-            msg = f"no connection to {address} within {self.connect_timeout:g} s"
-            raise PylontechTimeoutError(msg) from err
-        except ConnectionRefusedError as err:
-            raise PylontechConnectionError(f"connection refused by {address}") from err
-        except socket.gaierror as err:
-            msg = f"cannot resolve host name {self.host!r}: {err.strerror}"
-            raise PylontechConnectionError(msg) from err
-        except OSError as err:
-            raise PylontechConnectionError(f"cannot connect to {address}: {err}") from err
-        except UnicodeError as err:  # the IDNA codec refuses the name
-            raise PylontechConnectionError(f"invalid host name {self.host!r}") from err
-        sock = transport.get_extra_info("socket")
-        # A platform that lacks an option just goes without it: the link works all the same.
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        for name, value in _KEEPALIVE_OPTIONS:
-            option = getattr(socket, name, None)
-            if option is not None:
-                with contextlib.suppress(OSError):
-                    sock.setsockopt(socket.IPPROTO_TCP, option, value)
-
-
-class SerialTransport(_LoopTransport):
-    """A serial port (USB adapter, RS485 HAT) through serialx, 8N1, opened exclusively.
-
-    `url_or_device` is anything serialx opens:
-
-    - a device path: ``/dev/ttyUSB0``, ``/dev/serial/by-id/usb-...``, ``COM3`` on Windows;
-    - the same with a scheme: ``device:///dev/ttyUSB0``, or one naming the backend, such as
-      ``linux://``, ``posix://``, ``darwin://``, ``freebsd://``, ``windows://``;
-    - ``socket://host:port`` or ``tcp://host:port``: raw TCP through serialx (prefer
-      `TcpTransport`, which keeps the link alive and reports it better);
-    - ``rfc2217://host:port``: a gateway speaking RFC 2217 (ser2net, ESP-Link), which also sets
-      the remote port's baud rate;
-    - ``esphome://host[:port]/?port_name=...``: an ESPHome serial proxy (needs serialx's
-      ``esphome`` extra, which is not installed with this integration).
-    """
-
-    def __init__(
-        self,
-        url_or_device: str,
-        baudrate: int = DEFAULT_BAUDRATE,
-        *,
-        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-    ) -> None:
-        """Describe the port; nothing is opened before `open`."""
-        super().__init__(connect_timeout=connect_timeout, idle_timeout=None)
-        self.url = url_or_device
-        self.set_baudrate(baudrate)
-
-    def set_baudrate(self, baudrate: int) -> None:
-        """Use `baudrate` from the next `open` on (the console wake-up switches speeds)."""
-        self.baudrate = baudrate
-        where = serialx.redact_uri(self.url)
-        if "://" not in where:
-            where = f"serial://{where}"
-        self.description = f"{where} at {baudrate} Bd"
-
-    async def _connect(self, receiver: _Receiver) -> None:
-        loop = asyncio.get_running_loop()
-        port = serialx.redact_uri(self.url)
-        try:
-            async with asyncio.timeout(self.connect_timeout):
-                await serialx.create_serial_connection(
-                    loop,
-                    lambda: receiver,
-                    self.url,
-                    baudrate=self.baudrate,
-                    byte_size=8,
-                    parity=serialx.Parity.NONE,
-                    stopbits=serialx.StopBits.ONE,
-                )
-        except TimeoutError as err:
-            msg = f"serial port {port} did not open within {self.connect_timeout:g} s"
-            raise PylontechTimeoutError(msg) from err
-        except FileNotFoundError as err:
-            raise PylontechConnectionError(f"serial port {port} does not exist") from err
-        except (OSError, ValueError, serialx.SerialException) as err:
-            msg = f"cannot open serial port {port}: {err}"
-            raise PylontechConnectionError(msg) from err
-
-
-def open_transport(
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    serial: str | None = None,
-    baudrate: int = DEFAULT_BAUDRATE,
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-) -> Transport:
-    """Build the transport for a gateway (`host` and `port`) or a serial port (`serial`).
-
-    The transport is returned closed; call its `open`. Arguments that cannot describe a link
-    raise `PylontechConnectionError` naming what is wrong.
-    """
-    host = host.strip() if host is not None else None
-    serial = serial.strip() if serial is not None else None
-    if connect_timeout <= 0:
-        msg = f"connect timeout must be positive, not {connect_timeout}"
-        raise PylontechConnectionError(msg)
-    if bool(host) == bool(serial):
-        msg = "give either a host and port or a serial port, not both and not neither"
-        raise PylontechConnectionError(msg)
-    if serial:
-        if port is not None:
-            msg = "a TCP port was given with a serial port"
-            raise PylontechConnectionError(msg)
-        if baudrate <= 0:
-            msg = f"baud rate must be positive, not {baudrate}"
-            raise PylontechConnectionError(msg)
-        return SerialTransport(serial, baudrate, connect_timeout=connect_timeout)
-    assert host
-    if port is None or not 1 <= port <= 65535:
-        msg = f"TCP port must be a whole number from 1 to 65535, not {port!r}"
-        raise PylontechConnectionError(msg)
-    return TcpTransport(host, port, connect_timeout=connect_timeout)
