@@ -33,9 +33,9 @@ from library_path import use_library_without_home_assistant  # noqa: E402
 
 use_library_without_home_assistant()
 
-from custom_components.pylontech.bms.client import PylontechClient  # noqa: E402
+from custom_components.pylontech.bms.binary.client import PylontechClient  # noqa: E402
+from custom_components.pylontech.bms.binary.frame import encode_frame  # noqa: E402
 from custom_components.pylontech.bms.dialects import get_dialect  # noqa: E402
-from custom_components.pylontech.bms.frame import encode_frame  # noqa: E402
 from custom_components.pylontech.bms.transport import TcpTransport  # noqa: E402
 
 DIALECT = get_dialect("pylontech")

@@ -66,7 +66,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
     async_test_home_assistant,
 )
 
-from custom_components.pylontech.bms.frame import parse_frame  # noqa: E402
+from custom_components.pylontech.bms.binary.frame import parse_frame  # noqa: E402
 from custom_components.pylontech.bms.models import PackData  # noqa: E402
 from custom_components.pylontech.bms.serialize import pack_to_json  # noqa: E402
 from custom_components.pylontech.bms.simulator import Simulator  # noqa: E402
@@ -90,7 +90,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant, State
 
-    from custom_components.pylontech.bms.client import PylontechClient
+    from custom_components.pylontech.bms.binary.client import PylontechClient
     from custom_components.pylontech.coordinator import PylontechCoordinator
 
 DIALECT = "pace"  # SOK packs: 16 cells and 6 temperatures each

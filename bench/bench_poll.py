@@ -43,7 +43,7 @@ from library_path import use_library_without_home_assistant  # noqa: E402
 
 use_library_without_home_assistant()
 
-from custom_components.pylontech.bms.client import PylontechClient  # noqa: E402
+from custom_components.pylontech.bms.binary.client import PylontechClient  # noqa: E402
 from custom_components.pylontech.bms.simulator import Simulator  # noqa: E402
 from custom_components.pylontech.bms.transport import TcpTransport  # noqa: E402
 

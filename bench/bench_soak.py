@@ -65,7 +65,7 @@ from custom_components.pylontech.bms import (  # noqa: E402
     link as link_module,
     parse_frame,
 )
-from custom_components.pylontech.bms.client import PylontechClient  # noqa: E402
+from custom_components.pylontech.bms.binary.client import PylontechClient  # noqa: E402
 from custom_components.pylontech.bms.const import INFO_ALL_PACKS  # noqa: E402
 from custom_components.pylontech.bms.simulator import (  # noqa: E402
     FaultKind,

@@ -27,7 +27,7 @@ from custom_components.pylontech.bms import (
     encode_frame,
     link as link_module,
 )
-from custom_components.pylontech.bms.client import PylontechClient
+from custom_components.pylontech.bms.binary.client import PylontechClient
 from custom_components.pylontech.bms.dialects import PACE
 from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.bms.transport import TcpTransport

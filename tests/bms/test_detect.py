@@ -12,7 +12,8 @@ from custom_components.pylontech.bms import (
     PylontechUnknownDialectError,
     encode_frame,
 )
-from custom_components.pylontech.bms.detect import PackIdentity, detect
+from custom_components.pylontech.bms.detect import detect
+from custom_components.pylontech.bms.models import PackIdentity
 from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.bms.transport import TcpTransport
 from tests import captures

@@ -14,12 +14,12 @@ from custom_components.pylontech.bms import (
     encode_frame,
     parse_frame,
 )
-from custom_components.pylontech.bms.const import MAX_FRAME_LENGTH
-from custom_components.pylontech.bms.frame import (
+from custom_components.pylontech.bms.binary.frame import (
     MAX_ERRORS_PER_FEED,
     frame_checksum,
     length_checksum,
 )
+from custom_components.pylontech.bms.const import MAX_FRAME_LENGTH
 from tests import captures
 
 VALID = captures.VALID

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pylontech import Pylontech
 import pytest
 
-from custom_components.pylontech.bms.client import PylontechClient
+from custom_components.pylontech.bms.binary.client import PylontechClient
 from custom_components.pylontech.bms.dialects import PYLONTECH
 from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.bms.transport import TcpTransport

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from custom_components.pylontech.bms.frame import parse_frame
+from custom_components.pylontech.bms.binary.frame import parse_frame
 from custom_components.pylontech.bms.link import RawFrame
 from custom_components.pylontech.bms.models import PackData, PackIdentity, StackData
 from custom_components.pylontech.bms.redact import (

@@ -43,7 +43,7 @@ from custom_components.pylontech.bms import (
     encode_frame,
     parse_frame,
 )
-from custom_components.pylontech.bms.client import PylontechClient
+from custom_components.pylontech.bms.binary.client import PylontechClient
 from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, Dialect, get_dialect
 from custom_components.pylontech.bms.dialects.decoders import AnalogDecoder, split_pack_blocks
 from custom_components.pylontech.bms.models import PackData, StackData

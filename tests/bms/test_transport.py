@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.pylontech.bms.transport import stream as transport_module
 from custom_components.pylontech.bms.exceptions import (
     PylontechConnectionError,
     PylontechGatewayBusyError,
@@ -30,6 +29,7 @@ from custom_components.pylontech.bms.transport import (
     TcpTransport,
     Transport,
     open_transport,
+    stream as transport_module,
 )
 
 if TYPE_CHECKING:

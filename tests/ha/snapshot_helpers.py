@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from custom_components.pylontech.bms.frame import parse_frame
+from custom_components.pylontech.bms.binary.frame import parse_frame
 from custom_components.pylontech.bms.models import AlarmInfo, AnalogValues
 from custom_components.pylontech.const import DOMAIN
 

@@ -26,8 +26,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 
 from custom_components.pylontech import config_flow
+from custom_components.pylontech.bms.binary.frame import encode_frame
 from custom_components.pylontech.bms.exceptions import PylontechError
-from custom_components.pylontech.bms.frame import encode_frame
 from custom_components.pylontech.bms.transport import open_transport
 from custom_components.pylontech.const import (
     CONF_ADDRESSES,

@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from custom_components.pylontech.bms.client import PylontechClient
+from custom_components.pylontech.bms.binary.client import PylontechClient
 from custom_components.pylontech.bms.console.client import PylontechConsoleClient
 from custom_components.pylontech.bms.detect import detect
 from custom_components.pylontech.bms.dialects import get_dialect

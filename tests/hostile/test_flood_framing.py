@@ -17,8 +17,8 @@ import tracemalloc
 from typing import TYPE_CHECKING
 
 from custom_components.pylontech.bms import Frame, FrameDecoder, PylontechProtocolError
+from custom_components.pylontech.bms.binary.frame import MAX_ERRORS_PER_FEED
 from custom_components.pylontech.bms.const import MAX_FRAME_LENGTH
-from custom_components.pylontech.bms.frame import MAX_ERRORS_PER_FEED
 from tests import captures
 
 if TYPE_CHECKING:

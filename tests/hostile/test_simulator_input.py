@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import tracemalloc
 
+from custom_components.pylontech.bms.binary.frame import parse_frame
 from custom_components.pylontech.bms.dialects import get_dialect
-from custom_components.pylontech.bms.frame import parse_frame
 from custom_components.pylontech.bms.simulator import ConsoleSimulator, Simulator
 from custom_components.pylontech.bms.simulator.console import Console
 from custom_components.pylontech.bms.simulator.console_session import MAX_LINE, ConsoleSession

@@ -3,6 +3,7 @@
 Nothing in this package imports `homeassistant`; the integration around it only glues.
 """
 
+from .binary.frame import Frame, FrameDecoder, encode_frame, parse_frame
 from .decode import decode_response, frame_from_text
 from .dialects import DIALECTS, Dialect, dialect_for_frame, get_dialect
 from .exceptions import (
@@ -21,7 +22,6 @@ from .exceptions import (
     PylontechUnknownDialectError,
     PylontechUnsupportedCommandError,
 )
-from .frame import Frame, FrameDecoder, encode_frame, parse_frame
 from .models import (
     AlarmInfo,
     AlarmLevel,

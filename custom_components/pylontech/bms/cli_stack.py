@@ -8,7 +8,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from .client import PylontechClient
+from .binary.client import PylontechClient
 from .detect import detect
 from .dialects import get_dialect
 from .exceptions import PylontechError, PylontechUnsupportedCommandError

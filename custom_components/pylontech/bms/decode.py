@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .binary.frame import Frame, parse_frame
 from .dialects import Dialect, dialect_for_frame, get_dialect
-from .frame import Frame, parse_frame
 
 if TYPE_CHECKING:
     from .models import Response

@@ -13,7 +13,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from .client import PylontechClient
+from .binary.client import PylontechClient
+from .binary.frame import parse_frame
+from .binary.identity import identify
 from .console.detect import detect_console
 from .console.lines import PROMPTS
 from .dialects import DIALECTS
@@ -26,8 +28,7 @@ from .exceptions import (
     PylontechTimeoutError,
     PylontechUnknownDialectError,
 )
-from .frame import parse_frame
-from .models import AnalogValues, Detection, PackIdentity
+from .models import AnalogValues, Detection
 
 if TYPE_CHECKING:
     from .dialects import Dialect
@@ -182,33 +183,6 @@ async def _survey(client: PylontechClient, dialect: Dialect, max_packs: int) -> 
     return Detection(
         dialect=dialect.name, addresses=tuple(addresses), all_packs=all_packs, packs=tuple(packs)
     )
-
-
-async def identify(client: PylontechClient, dialect: Dialect, address: int) -> PackIdentity:
-    """Serial number, model and firmware where the dialect has them for this pack.
-
-    Masters answer some identity commands for every address with their own identity
-    (Pylontech 0x51, PACE 0xC1/0xC2, protocol.md 2.1 and 3.4): those are asked of the master
-    only; 0x93 and 0x96 are relayed per pack.
-    """
-    master = address == dialect.first_address
-    identity: dict[str, str | None] = {}
-    try:
-        if 0x93 in dialect.commands:
-            identity["serial_number"] = (await client.serial_number(address)).serial_number
-        if 0x96 in dialect.commands:
-            identity["software_version"] = (await client.software_version(address)).version
-        if master and 0x51 in dialect.commands:
-            info = await client.manufacturer_info(address)
-            identity.update(model=info.device_name, manufacturer=info.manufacturer)
-        if master and 0xC1 in dialect.commands:
-            version = (await client.software_version(address)).version
-            identity.update(model=version, software_version=version)
-        if master and 0xC2 in dialect.commands:
-            identity["serial_number"] = (await client.barcode(address)).barcode
-    except PylontechError as err:
-        _LOGGER.debug("identity of pack %d incomplete: %s", address, err)
-    return PackIdentity(address=address, **identity)
 
 
 def _nothing_usable(transport: Transport, seen: list[bytes], garbage: bytes) -> PylontechError:

@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final
 
+from .binary.frame import parse_frame
 from .const import IDENTIFYING_COMMANDS
 from .dialects import dialect_for_frame
 from .exceptions import PylontechError
-from .frame import parse_frame
 from .models import Barcode, SerialNumber
 from .serialize import to_json
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from .client import PylontechClient
+from .binary.client import PylontechClient
 from .console.client import PylontechConsoleClient
 from .dialects import get_dialect
 from .dialects.console import CONSOLE

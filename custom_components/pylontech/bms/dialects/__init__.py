@@ -14,7 +14,7 @@ from .pylontech import PYLONTECH
 from .seplos import SEPLOS
 
 if TYPE_CHECKING:
-    from ..frame import Frame
+    from ..binary.frame import Frame
 
 # Detection probes in this order (detect.py says why it is this one).
 DIALECTS: tuple[Dialect, ...] = (PYLONTECH, PACE, SEPLOS, EG4, BOQIANG)

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
+from ..binary.frame import Frame, encode_frame
 from ..const import RTN_NORMAL
 from ..exceptions import (
     PylontechDecodeError,
     PylontechResponseError,
     PylontechUnsupportedCommandError,
 )
-from ..frame import Frame, encode_frame
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

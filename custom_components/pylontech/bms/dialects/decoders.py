@@ -26,7 +26,7 @@ from .layout import Layout, Values, walk
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..frame import Frame
+    from ..binary.frame import Frame
     from .base import Dialect, Wire
 
 

@@ -11,8 +11,8 @@ import random
 import time
 from typing import TYPE_CHECKING
 
+from ..binary.frame import Frame, FrameDecoder
 from ..dialects import get_dialect
-from ..frame import Frame, FrameDecoder
 from .drift import DriftingPack
 from .faults import FaultKind, FaultPlan, damage
 from .profiles import PROFILES

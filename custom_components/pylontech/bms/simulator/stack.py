@@ -50,8 +50,8 @@ from .values import analog_decoder
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from ..binary.frame import Frame
     from ..dialects import Dialect
-    from ..frame import Frame
     from ..models import PackAlarmInfo, PackAnalogValues
     from .pack import SimulatedPack
 

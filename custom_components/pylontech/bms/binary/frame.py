@@ -11,7 +11,7 @@ import re
 import struct
 from typing import Final
 
-from .const import (
+from ..const import (
     DEFAULT_RESPONSE_CODES,
     EOI,
     FRAME_OVERHEAD,
@@ -20,13 +20,13 @@ from .const import (
     RESPONSE_CODES_BY_VER,
     SOI,
 )
-from .exceptions import (
+from ..exceptions import (
     PylontechChecksumError,
     PylontechFramingError,
     PylontechLengthError,
     PylontechProtocolError,
 )
-from .models import model
+from ..models import model
 
 _NOT_HEX = "frame holds characters that are not hex digits"
 _HEADER = struct.Struct(">BBBBH")  # VER ADR CID1 CID2 LENGTH

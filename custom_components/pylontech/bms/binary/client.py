@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, TypeVar
 
-from .const import INFO_ALL_PACKS, MAX_FRAME_LENGTH
-from .exceptions import (
+from ..const import INFO_ALL_PACKS, MAX_FRAME_LENGTH
+from ..exceptions import (
     PylontechBudgetError,
     PylontechDecodeError,
     PylontechError,
@@ -19,9 +19,8 @@ from .exceptions import (
     PylontechResponseError,
     PylontechTimeoutError,
 )
-from .frame import Frame, FrameDecoder
-from .link import Link, LinkClient
-from .models import (
+from ..link import Link, LinkClient
+from ..models import (
     AlarmInfo,
     AnalogValues,
     Barcode,
@@ -36,13 +35,15 @@ from .models import (
     StackData,
     SystemParameters,
 )
+from .frame import Frame, FrameDecoder
+from .identity import identify
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .dialects import Dialect
-    from .models import PackIdentity
-    from .transport import Transport
+    from ..dialects import Dialect
+    from ..models import PackIdentity
+    from ..transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -91,9 +92,7 @@ class PylontechClient(LinkClient):
         return self.dialect.min_gap
 
     async def identify(self, address: int) -> PackIdentity:
-        """Serial number, model and firmware of the pack at `address` (see `detect.identify`)."""
-        from .detect import identify  # detect builds on this module
-
+        """Serial number, model and firmware of the pack at `address` (see `identity.identify`)."""
         return await identify(self, self.dialect, address)
 
     async def identify_stack(self) -> PackIdentity | None:

@@ -1,0 +1,1 @@
+"""The binary (ASCII-hex frame) protocol: framing, the client, and who the packs are."""
