@@ -19,6 +19,7 @@ from typing import Self
 
 import pytest
 
+from custom_components.pylontech.bms.cli.simulate import add_simulate_command
 from custom_components.pylontech.bms.console import (
     CellTable,
     DeviceInfo,
@@ -34,7 +35,6 @@ from custom_components.pylontech.bms.simulator import (
     ConsoleSimulator,
     FaultKind,
     FaultSpecError,
-    add_simulate_command,
 )
 from custom_components.pylontech.bms.simulator.console_session import WAKE_FRAME
 

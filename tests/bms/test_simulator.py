@@ -44,6 +44,7 @@ from custom_components.pylontech.bms import (
     parse_frame,
 )
 from custom_components.pylontech.bms.binary.client import PylontechClient
+from custom_components.pylontech.bms.cli.simulate import add_simulate_command
 from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, Dialect, get_dialect
 from custom_components.pylontech.bms.dialects.decoders import AnalogDecoder, split_pack_blocks
 from custom_components.pylontech.bms.models import PackData, StackData
@@ -56,7 +57,6 @@ from custom_components.pylontech.bms.simulator import (
     SimulatedStack,
     Simulator,
     StaticPack,
-    add_simulate_command,
     load_scenario,
     parse_scenario,
 )

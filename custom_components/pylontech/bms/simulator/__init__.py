@@ -5,7 +5,6 @@
 with the dialects' encoders, so they have the layout of real answers.
 """
 
-from .command import add_simulate_command, run_simulate
 from .console_server import ConsoleSimulator
 from .drift import DriftingPack
 from .faults import FaultKind, FaultPlan, FaultSpecError
@@ -30,8 +29,6 @@ __all__ = [
     "SimulatedStack",
     "Simulator",
     "StaticPack",
-    "add_simulate_command",
     "load_scenario",
     "parse_scenario",
-    "run_simulate",
 ]

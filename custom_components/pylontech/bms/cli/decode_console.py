@@ -7,7 +7,7 @@ from pathlib import Path
 import sys
 from typing import TYPE_CHECKING, TypeGuard
 
-from .console import (
+from ..console import (
     CellTable,
     EventLog,
     SohTable,
@@ -20,15 +20,15 @@ from .console import (
     us_pack,
     us_stack,
 )
-from .console.models import ConsoleStack, Topology
-from .exceptions import PylontechError
-from .serialize import JsonValue, stack_to_json, to_json
-from .table import columns_table
+from ..console.models import ConsoleStack, Topology
+from ..exceptions import PylontechError
+from ..serialize import JsonValue, stack_to_json, to_json
+from .render import columns_table
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .console import ConsoleResponse
+    from ..console import ConsoleResponse
 
 PROVENANCE = b"# provenance:"
 """A first line starting so (tests/vectors/console) is a note about the dump, not console text."""

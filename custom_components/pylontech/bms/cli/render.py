@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .serialize import JsonValue, to_json
+from ..serialize import JsonValue, to_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .dialects import Dialect
-    from .models import Response
+    from ..dialects import Dialect
+    from ..models import Response
 
 _TEMPERATURE_LISTS = ("temperatures", "temperature_states")
 

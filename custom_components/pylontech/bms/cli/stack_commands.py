@@ -8,20 +8,20 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from .binary.client import PylontechClient
-from .detect import detect
-from .dialects import get_dialect
-from .exceptions import PylontechError, PylontechUnsupportedCommandError
-from .serialize import stack_to_json, to_json
-from .stack_client import StackClient, client_for
-from .table import answer_table, columns_table
-from .transport import DEFAULT_BAUDRATE, open_transport
+from ..binary.client import PylontechClient
+from ..detect import detect
+from ..dialects import get_dialect
+from ..exceptions import PylontechError, PylontechUnsupportedCommandError
+from ..serialize import stack_to_json, to_json
+from ..stack_client import StackClient, client_for
+from ..transport import DEFAULT_BAUDRATE, open_transport
+from .render import answer_table, columns_table
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from .models import Detection, StackData
-    from .transport import Transport
+    from ..models import Detection, StackData
+    from ..transport import Transport
 
 MONITOR_INTERVAL = 5.0
 

@@ -8,19 +8,19 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from .cli_console import run_console_decode
-from .cli_stack import add_stack_commands
-from .decode import decode_response
-from .dialects import DIALECTS, Dialect
-from .exceptions import PylontechError
-from .serialize import JsonValue, to_json
-from .simulator import add_simulate_command
-from .table import answer_table
+from ..decode import decode_response
+from ..dialects import DIALECTS, Dialect
+from ..exceptions import PylontechError
+from ..serialize import JsonValue, to_json
+from .decode_console import run_console_decode
+from .render import answer_table
+from .simulate import add_simulate_command
+from .stack_commands import add_stack_commands
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .models import Response
+    from ..models import Response
 
 _EXIT_ERROR = 1
 

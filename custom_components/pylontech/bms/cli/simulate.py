@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from ..dialects import DIALECTS
 from ..exceptions import PylontechError
-from .console_cli import add_console_arguments, run_console
-from .faults import FaultPlan
-from .server import Simulator
+from ..simulator.faults import FaultPlan
+from ..simulator.server import Simulator
+from ..simulator.tcp import DEFAULT_DELAY
 from .serving import fail, serve_until_interrupted
-from .tcp import DEFAULT_DELAY
+from .simulate_console import add_console_arguments, run_console
 
 if TYPE_CHECKING:
     from collections.abc import Callable
