@@ -70,7 +70,7 @@ from custom_components.pylontech.bms.binary.frame import parse_frame  # noqa: E4
 from custom_components.pylontech.bms.models import PackData  # noqa: E402
 from custom_components.pylontech.bms.serialize import pack_to_json  # noqa: E402
 from custom_components.pylontech.bms.simulator import Simulator  # noqa: E402
-from custom_components.pylontech.bms.simulator.scenario import (  # noqa: E402
+from custom_components.pylontech.bms.simulator.binary.scenario import (  # noqa: E402
     Scenario,
     load_scenario,
 )

@@ -35,8 +35,8 @@ from custom_components.pylontech.bms.exceptions import (
 )
 from custom_components.pylontech.bms.models import AnalogValues, PackIdentity
 from custom_components.pylontech.bms.simulator import ConsoleSimulator, FaultKind, FaultPlan
-from custom_components.pylontech.bms.simulator.console_models import MODELS
-from custom_components.pylontech.bms.simulator.console_session import ConsoleSession
+from custom_components.pylontech.bms.simulator.console.catalog import MODELS
+from custom_components.pylontech.bms.simulator.console.session import ConsoleSession
 from custom_components.pylontech.bms.stack_client import client_for
 from custom_components.pylontech.bms.transport import TcpTransport
 from tests.bms.test_console_sim import FakeClock
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from custom_components.pylontech.bms.models import PackAnalogValues, StackData
-    from custom_components.pylontech.bms.simulator.console_values import Reading
+    from custom_components.pylontech.bms.simulator.console.measurements import Reading
 
 TIMEOUT = 0.3
 COUNTS = {"us": 4, "us2000b": 2, "pytes": 2, "force-h2": 4, "sc": 3}

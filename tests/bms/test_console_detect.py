@@ -26,7 +26,7 @@ from custom_components.pylontech.bms.detect import detect
 from custom_components.pylontech.bms.exceptions import PylontechDetectionError
 from custom_components.pylontech.bms.models import PackIdentity
 from custom_components.pylontech.bms.simulator import ConsoleSimulator, Simulator
-from custom_components.pylontech.bms.simulator.console_models import MODELS
+from custom_components.pylontech.bms.simulator.console.catalog import MODELS
 from custom_components.pylontech.bms.transport import SerialTransport, TcpTransport
 from tests.bms.pty_bridge import READ_SIZE, PtyTcpBridge
 from tests.bms.test_console_client import COUNTS, HV, intended, record_console_input

@@ -36,7 +36,7 @@ from custom_components.pylontech.bms.simulator import (
     FaultKind,
     FaultSpecError,
 )
-from custom_components.pylontech.bms.simulator.console_session import WAKE_FRAME
+from custom_components.pylontech.bms.simulator.console.session import WAKE_FRAME
 
 DUMPS = Path(__file__).parents[1] / "vectors" / "console"
 TIMEOUT = 2.0

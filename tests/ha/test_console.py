@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from custom_components.pylontech.bms.simulator.console_values import Reading
+    from custom_components.pylontech.bms.simulator.console.measurements import Reading
 
 
 @pytest.fixture

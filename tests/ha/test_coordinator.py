@@ -16,7 +16,7 @@ import pytest
 
 from custom_components.pylontech import coordinator as coordinator_module
 from custom_components.pylontech.bms import link as link_module
-from custom_components.pylontech.bms.simulator.stack import SimulatedStack
+from custom_components.pylontech.bms.simulator.binary.stack import SimulatedStack
 from custom_components.pylontech.const import CONF_ADDRESSES, DOMAIN
 from custom_components.pylontech.coordinator import ISSUE_GATEWAY_BUSY, ISSUE_UNRESPONSIVE
 

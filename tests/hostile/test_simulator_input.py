@@ -12,8 +12,8 @@ import tracemalloc
 from custom_components.pylontech.bms.binary.frame import parse_frame
 from custom_components.pylontech.bms.dialects import get_dialect
 from custom_components.pylontech.bms.simulator import ConsoleSimulator, Simulator
-from custom_components.pylontech.bms.simulator.console import Console
-from custom_components.pylontech.bms.simulator.console_session import MAX_LINE, ConsoleSession
+from custom_components.pylontech.bms.simulator.console.answers import Console
+from custom_components.pylontech.bms.simulator.console.session import MAX_LINE, ConsoleSession
 
 FLOOD = 4 * 1024 * 1024
 """Bytes sent without a line break or a frame end: far more than any command or frame."""

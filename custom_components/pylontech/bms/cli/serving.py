@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..simulator.tcp import TcpSimulator
+    from ..simulator.gateway import TcpSimulator
 
 EXIT_ERROR = 1
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from ..dialects import DIALECTS
 from ..exceptions import PylontechError
+from ..simulator.binary.simulator import Simulator
 from ..simulator.faults import FaultPlan
-from ..simulator.server import Simulator
-from ..simulator.tcp import DEFAULT_DELAY
+from ..simulator.gateway import DEFAULT_DELAY
 from .serving import fail, serve_until_interrupted
 from .simulate_console import add_console_arguments, run_console
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..simulator.console_models import MODELS
-from ..simulator.console_server import ConsoleSimulator
+from ..simulator.console.catalog import MODELS
+from ..simulator.console.simulator import ConsoleSimulator
 from .serving import fail, serve_until_interrupted
 
 if TYPE_CHECKING:

@@ -5,15 +5,15 @@
 with the dialects' encoders, so they have the layout of real answers.
 """
 
-from .console_server import ConsoleSimulator
+from .binary.scenario import Scenario, load_scenario, parse_scenario
+from .binary.scenario_fields import ScenarioError
+from .binary.simulator import Simulator
+from .binary.stack import Reply, SimulatedStack
+from .console.simulator import ConsoleSimulator
 from .drift import DriftingPack
 from .faults import FaultKind, FaultPlan, FaultSpecError
-from .fields import ScenarioError
 from .pack import SimulatedPack, StaticPack
 from .profiles import PackIdentity
-from .scenario import Scenario, load_scenario, parse_scenario
-from .server import Simulator
-from .stack import Reply, SimulatedStack
 
 __all__ = [
     "ConsoleSimulator",

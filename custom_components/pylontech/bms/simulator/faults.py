@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections import Counter
     import random
 
-    from .stack import Reply, SimulatedStack
+    from .binary.stack import Reply, SimulatedStack
 
 HEX_DIGITS = b"0123456789ABCDEF"
 SPLIT_PAUSE = (0.005, 0.02)

@@ -18,19 +18,19 @@ from pathlib import Path
 import random
 from typing import TYPE_CHECKING
 
-from ..dialects import get_dialect
-from ..exceptions import PylontechUnknownDialectError
-from .fields import JsonObject, ScenarioError
-from .pack import StaticPack
-from .profiles import PROFILES
-from .values import alarm_decoder, alarm_info, analog_values, soc_byte, status_bytes
+from ...dialects import get_dialect
+from ...exceptions import PylontechUnknownDialectError
+from ..pack import StaticPack
+from ..profiles import PROFILES
+from ..values import alarm_decoder, alarm_info, analog_values, soc_byte, status_bytes
+from .scenario_fields import JsonObject, ScenarioError
 
 if TYPE_CHECKING:
     import os
 
-    from ..dialects import Dialect
-    from ..models import PackAlarmInfo
-    from .profiles import PackIdentity
+    from ...dialects import Dialect
+    from ...models import PackAlarmInfo
+    from ..profiles import PackIdentity
 
 MAX_PACKS = 16
 # Identity keys and the longest text each command can carry (protocol.md 2.7, 3.2).

@@ -13,19 +13,19 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from .console import Console
-from .console_session import ConsoleSession
-from .faults import FaultKind, garbage
-from .tcp import DEFAULT_DELAY, TcpSimulator
+from ..faults import FaultKind, garbage
+from ..gateway import DEFAULT_DELAY, TcpSimulator
+from .answers import Console
+from .session import ConsoleSession
 
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable
     import os
 
-    from .console_session import Output
-    from .faults import FaultPlan
-    from .tcp import Handler
+    from ..faults import FaultPlan
+    from ..gateway import Handler
+    from .session import Output
 
 
 CONSOLE_FAULTS: frozenset[FaultKind] = frozenset(

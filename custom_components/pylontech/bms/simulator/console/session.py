@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .console import Console
+    from .answers import Console
 
 WAKE_FRAME = b"~20014682C0048520FCC3\r"
 """The binary frame that switches an old console to 115200 Bd (protocol.md 5.2)."""

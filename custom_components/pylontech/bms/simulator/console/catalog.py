@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .console_values import PackKind
+from .measurements import PackKind
 
 # ioBroker_US_info_1.txt, _2.txt, _3.txt (a US5000, a US2000C, a US2KBPL of one stack).
 US5000 = PackKind(name="US5000", capacity_ah=100, cells=15, max_current_ma=100000,

@@ -26,15 +26,15 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from . import console_hv as hv, console_layouts as us
-from .console_models import MODELS, ConsoleModel
-from .console_values import ConsoleStack
+from . import hv, layouts as us
+from .catalog import MODELS, ConsoleModel
+from .measurements import ConsoleStack
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     import os
 
-    from .console_layouts import Body
+    from .layouts import Body
 
 PAGE_PROMPT = b"\rPress [Enter] to be continued,other key to exit"
 PAGE_CONTINUE = b"\r\r" + b" " * 50 + b"\r\r"

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING
 
-from ..const import INFO_ALL_PACKS
-from ..dialects import RequestInfo, Wire
-from ..models import (
+from ...const import INFO_ALL_PACKS
+from ...dialects import RequestInfo, Wire
+from ...models import (
     AlarmInfo,
     AnalogValues,
     Barcode,
@@ -44,16 +44,16 @@ from ..models import (
     SoftwareVersion,
     SystemParameters,
 )
-from .profiles import PROFILES
-from .values import analog_decoder
+from ..profiles import PROFILES
+from ..values import analog_decoder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from ..binary.frame import Frame
-    from ..dialects import Dialect
-    from ..models import PackAlarmInfo, PackAnalogValues
-    from .pack import SimulatedPack
+    from ...binary.frame import Frame
+    from ...dialects import Dialect
+    from ...models import PackAlarmInfo, PackAnalogValues
+    from ..pack import SimulatedPack
 
 _LOGGER = logging.getLogger(__name__)
 

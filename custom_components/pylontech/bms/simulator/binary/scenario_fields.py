@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..models import AlarmLevel
+from ...models import AlarmLevel
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 import random
 from typing import TYPE_CHECKING
 
-from ..dialects import get_dialect
-from .drift import DriftingPack
-from .profiles import US3000C, PackIdentity
+from ...dialects import get_dialect
+from ..drift import DriftingPack
+from ..profiles import US3000C, PackIdentity
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -12,13 +12,13 @@ import random
 from statistics import mean
 from typing import TYPE_CHECKING
 
-from .drift import BALANCE_THRESHOLD
+from ..drift import BALANCE_THRESHOLD
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .console_models import ConsoleModel
-    from .console_values import Reading
+    from .catalog import ConsoleModel
+    from .measurements import Reading
 
 NORMAL = "Normal"
 BALANCE_MV = round(BALANCE_THRESHOLD * 1000)

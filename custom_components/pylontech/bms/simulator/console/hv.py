@@ -10,7 +10,7 @@ from __future__ import annotations
 from statistics import mean
 from typing import TYPE_CHECKING
 
-from .console_layouts import (
+from .layouts import (
     HV_BAT_HEADER,
     HV_PWR_HEADER,
     HV_UNIT_HEADER,
@@ -25,8 +25,8 @@ from .console_layouts import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .console_models import ConsoleModel
-    from .console_values import Reading
+    from .catalog import ConsoleModel
+    from .measurements import Reading
 
 BAL_VOLT = 3360
 """BalVolt of the `bat` header (both dumps)."""

@@ -11,21 +11,21 @@ import random
 import time
 from typing import TYPE_CHECKING
 
-from ..binary.frame import Frame, FrameDecoder
-from ..dialects import get_dialect
-from .drift import DriftingPack
-from .faults import FaultKind, FaultPlan, damage
-from .profiles import PROFILES
+from ...binary.frame import Frame, FrameDecoder
+from ...dialects import get_dialect
+from ..drift import DriftingPack
+from ..faults import FaultKind, FaultPlan, damage
+from ..gateway import DEFAULT_DELAY, TcpSimulator
+from ..profiles import PROFILES
 from .scenario import MAX_PACKS, Scenario, load_scenario
 from .stack import SimulatedStack
-from .tcp import DEFAULT_DELAY, TcpSimulator
 
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable, Mapping
     import os
 
-    from .tcp import Handler
+    from ..gateway import Handler
 
 
 type ScenarioSource = Mapping[str, object] | str | os.PathLike[str]
