@@ -126,7 +126,7 @@ def test_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert "state: Dischg" in out.splitlines()
     _, out, _ = _run(capsys, "--console", "info", str(VECTORS / "ioBroker_H2_info.txt"))
     lines = out.splitlines()
-    assert lines[0] == "console 'info': DeviceInfo"
+    assert lines[0] == "console 'info': ConsoleInfo"
     assert any(line.split() == ["device_name", "Force_H2"] for line in lines)
     assert any(line.split() == ["other.Shut", "Circuit", "Yes"] for line in lines)
     _, out, _ = _run(capsys, "--console", "soh 1", str(VECTORS / "ioBroker_pytes-v5_soh_1.txt"))

@@ -18,7 +18,7 @@ from custom_components.pylontech.bms import link as link_module
 from custom_components.pylontech.bms.console import (
     CellTable,
     ClockTime,
-    DeviceInfo,
+    ConsoleInfo,
     StackPower,
     SystemPower,
     UnitTable,
@@ -462,7 +462,7 @@ async def test_identify_hv_string(model: str) -> None:
         info = await client.command("info")
     readings = intended(simulator)
     kind = readings[0].kind
-    assert isinstance(info, DeviceInfo)
+    assert isinstance(info, ConsoleInfo)
     assert controller == PackIdentity(
         address=0,
         serial_number=info.barcode or info.module_barcode,

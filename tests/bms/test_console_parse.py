@@ -17,7 +17,7 @@ from custom_components.pylontech.bms.console import (
     CellTable,
     ClockTime,
     CommandList,
-    DeviceInfo,
+    ConsoleInfo,
     EventLog,
     FirmwareVersions,
     ModuleInfo,
@@ -284,7 +284,7 @@ def test_stat_cycles() -> None:
 def test_info() -> None:
     """`info`: identity, specification split into V and Ah, limits in A, HV unit barcodes."""
     us = parsed("ioBroker_US_info_1.txt")
-    assert isinstance(us, DeviceInfo)
+    assert isinstance(us, ConsoleInfo)
     assert (us.address, us.device_name, us.soft_version, us.barcode) == (
         1, "US5000", "V1.3", "Yxxxxxxxxxxxxxx7"
     )  # fmt: skip

@@ -22,7 +22,7 @@ import pytest
 from custom_components.pylontech.bms.cli.simulate import add_simulate_command
 from custom_components.pylontech.bms.console import (
     CellTable,
-    DeviceInfo,
+    ConsoleInfo,
     PackStatus,
     SohTable,
     StackPower,
@@ -473,7 +473,7 @@ async def test_us_parsers_read_the_intended_values(model: str) -> None:
             assert isinstance(soh, SohTable)
             assert [cell.voltage for cell in soh.cells] == [_v(mv) for mv in r.cells_mv]
             info = parse(f"info {n}", await c.send(b"info %d\r" % n))
-            assert isinstance(info, DeviceInfo)
+            assert isinstance(info, ConsoleInfo)
             assert (info.address, info.device_name) == (n, r.kind.name)
             command = f"stat {n}" if model != "pytes" else "stat"
             if model != "pytes" or n == 1:
@@ -511,7 +511,7 @@ async def test_hv_parsers_read_the_intended_values(model: str) -> None:
     assert [cell.voltage for cell in cells.cells] == [_v(mv) for mv in everything]
     assert isinstance(soh, SohTable)
     assert [cell.voltage for cell in soh.cells] == [_v(mv) for mv in everything]
-    assert isinstance(info, DeviceInfo)
+    assert isinstance(info, ConsoleInfo)
     assert info.device_name == units[0].kind.name
     assert isinstance(stat, Statistics)
     assert stat.cycles == units[0].cycles

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from custom_components.pylontech.bms.console import CellTable, DeviceInfo, parse
+from custom_components.pylontech.bms.console import CellTable, ConsoleInfo, parse
 from custom_components.pylontech.bms.console.exchange import MAX_ANSWER
 from custom_components.pylontech.bms.exceptions import PylontechConsoleError
 from tests.bms.test_console_fuzz import all_finite
@@ -93,7 +93,7 @@ def test_absurdly_long_pack_number_is_refused(digits: int) -> None:
 def test_absurd_specification_gives_no_rating() -> None:
     """A 400-digit nominal voltage was float infinity; now no rating is read from it."""
     info = parse("info 1", INFO_1.replace(b"48V/100AH", b"1" * 400 + b"V/100AH"))
-    assert isinstance(info, DeviceInfo)
+    assert isinstance(info, ConsoleInfo)
     assert info.nominal_voltage is None
     assert all_finite(info)
 

@@ -13,9 +13,8 @@ from .models import (
     CellRow,
     CellTable,
     ClockTime,
-    ConsoleResponse,
+    ConsoleInfo,
     ConsoleStack,
-    DeviceInfo,
     PackStatus,
     PowerRow,
     SohCell,
@@ -28,7 +27,7 @@ from .models import (
     UnitRow,
     UnitTable,
 )
-from .parse import COMMANDS, parse
+from .parse import COMMANDS, ConsoleResponse, parse
 from .service_models import (
     CommandList,
     EventLog,
@@ -48,9 +47,9 @@ __all__ = [
     "CellTable",
     "ClockTime",
     "CommandList",
+    "ConsoleInfo",
     "ConsoleResponse",
     "ConsoleStack",
-    "DeviceInfo",
     "EventLog",
     "FirmwareImage",
     "FirmwareVersions",

@@ -33,9 +33,8 @@ from .exchange import command_line, exchange
 from .lines import complete
 from .models import (
     CellTable,
-    ConsoleResponse,
+    ConsoleInfo,
     ConsoleStack,
-    DeviceInfo,
     PackStatus,
     StackPower,
     Statistics,
@@ -43,7 +42,7 @@ from .models import (
     Topology,
     UnitTable,
 )
-from .parse import parse
+from .parse import ConsoleResponse, parse
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -90,7 +89,7 @@ class PylontechConsoleClient(LinkClient):
         self.system: SystemTotals | None = None
         """The high-voltage string's own totals from the last poll."""
         self._kept_statistics: dict[int, tuple[float, Statistics | None]] = {}
-        self._controller: DeviceInfo | None = None
+        self._controller: ConsoleInfo | None = None
 
     async def command(self, command: str) -> ConsoleResponse:
         """Send one read command ("pwr", "bat 2", "unit", "info 1" ...) and parse its answer.
@@ -191,7 +190,7 @@ class PylontechConsoleClient(LinkClient):
                 await self._power()
             if self.topology is Topology.SERIES:
                 return unit_identity(await self._controller_info(), address)
-            return pack_identity(await self._read(DeviceInfo, f"info {address}"), address)
+            return pack_identity(await self._read(ConsoleInfo, f"info {address}"), address)
         except PylontechError as err:
             _LOGGER.debug("identity of pack %d unknown: %s", address, err)
             return PackIdentity(address=address)
@@ -230,14 +229,14 @@ class PylontechConsoleClient(LinkClient):
             raise PylontechConsoleError(msg)
         return power
 
-    async def _controller_info(self) -> DeviceInfo:
+    async def _controller_info(self) -> ConsoleInfo:
         """The controller's `info`, read once.
 
         It holds the controller's identity and every module's barcode, which are asked for one
         after the other.
         """
         if self._controller is None:
-            self._controller = await self._read(DeviceInfo, "info")
+            self._controller = await self._read(ConsoleInfo, "info")
         return self._controller
 
     async def _read[R](self, kind: type[R], command: str) -> R:
@@ -266,7 +265,7 @@ class PylontechConsoleClient(LinkClient):
         return statistics
 
 
-def pack_identity(info: DeviceInfo, address: int) -> PackIdentity:
+def pack_identity(info: ConsoleInfo, address: int) -> PackIdentity:
     """What `info` says about a pack (or, at address 0, a high-voltage controller)."""
     return PackIdentity(
         address=address,
@@ -277,7 +276,7 @@ def pack_identity(info: DeviceInfo, address: int) -> PackIdentity:
     )
 
 
-def unit_identity(info: DeviceInfo, index: int) -> PackIdentity:
+def unit_identity(info: ConsoleInfo, index: int) -> PackIdentity:
     """A module's barcode from the controller's `info`, where its label names the module.
 
     Force H2 lists "Unit N" in the numbering of `unit`; the SC controller lists "BMU 4" down to

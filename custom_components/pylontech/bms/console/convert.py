@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .models import (
         CellTable,
-        DeviceInfo,
+        ConsoleInfo,
         PackStatus,
         PowerRow,
         StackPower,
@@ -42,7 +42,7 @@ def us_pack(
     index: int,
     row: PowerRow | None,
     bat: CellTable | None = None,
-    info: DeviceInfo | None = None,
+    info: ConsoleInfo | None = None,
     stat: Statistics | None = None,
     *,
     status: PackStatus | None = None,
@@ -91,7 +91,7 @@ def us_pack(
 def us_stack(
     pwr: StackPower,
     bats: Mapping[int, CellTable] | None = None,
-    infos: Mapping[int, DeviceInfo] | None = None,
+    infos: Mapping[int, ConsoleInfo] | None = None,
     stats: Mapping[int, Statistics] | None = None,
 ) -> ConsoleStack:
     """Every present pack of a US `pwr`, in parallel.

@@ -10,13 +10,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 from ..models import PackData, StackData, SystemTotals, model
-from .service_models import (
-    CommandList,
-    EventLog,
-    FirmwareVersions,
-    ModuleInfo,
-    SystemSettings,
-)
 
 type Other = tuple[tuple[str, str], ...]
 """Unknown columns or keys as (name as printed, value as printed)."""
@@ -43,7 +36,7 @@ class UnitBarcode:
 
 
 @model
-class DeviceInfo:
+class ConsoleInfo:
     """`info` / `info N`: identity and ratings of one pack or of the high-voltage BMS."""
 
     address: int | None
@@ -300,24 +293,6 @@ class ClockTime:
     chip: str | None
     """The clock chip named before the time ("Ds3231", "DS3231M", "PCF8563"), if any."""
     time: str
-
-
-type ConsoleResponse = (
-    ClockTime
-    | DeviceInfo
-    | StackPower
-    | SystemPower
-    | PackStatus
-    | CellTable
-    | UnitTable
-    | SohTable
-    | Statistics
-    | SystemSettings
-    | ModuleInfo
-    | EventLog
-    | FirmwareVersions
-    | CommandList
-)
 
 
 @model

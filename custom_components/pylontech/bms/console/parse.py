@@ -19,7 +19,42 @@ from .service import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .models import ConsoleResponse
+    from .models import (
+        CellTable,
+        ClockTime,
+        ConsoleInfo,
+        PackStatus,
+        SohTable,
+        StackPower,
+        Statistics,
+        SystemPower,
+        UnitTable,
+    )
+    from .service_models import (
+        CommandList,
+        EventLog,
+        FirmwareVersions,
+        ModuleInfo,
+        SystemSettings,
+    )
+
+type ConsoleResponse = (
+    ClockTime
+    | ConsoleInfo
+    | StackPower
+    | SystemPower
+    | PackStatus
+    | CellTable
+    | UnitTable
+    | SohTable
+    | Statistics
+    | SystemSettings
+    | ModuleInfo
+    | EventLog
+    | FirmwareVersions
+    | CommandList
+)
+"""What `parse` returns: the model of one console answer."""
 
 type _Parser = Callable[[list[str], int | None], ConsoleResponse]
 

@@ -7,7 +7,7 @@ import re
 from ..exceptions import PylontechConsoleError
 from .fields import Fields, pair_fields
 from .keyvalue import split_pair
-from .models import ClockTime, DeviceInfo, PackStatus, Statistics, UnitBarcode
+from .models import ClockTime, ConsoleInfo, PackStatus, Statistics, UnitBarcode
 from .values import count, decimal, integer, milli, quantity
 
 # "48V/50AH", "51.2V/100AH", "384V/37AH", and "37AH" on a Force H2 BMU (ioBroker_H2_bmuinfo_0).
@@ -20,7 +20,7 @@ _CLOCK = re.compile(r"^\s*(?:(\S+)\s+)?(\d{2,4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\s
 _UNIT_TITLE = re.compile(r"^(?:Unit|BMU)\s+\d+\s+Barcode$", re.IGNORECASE)
 
 
-def parse_info(lines: list[str], number: int | None) -> DeviceInfo:
+def parse_info(lines: list[str], number: int | None) -> ConsoleInfo:
     """`info [N]`: identity pairs, then (high voltage) one barcode block per module."""
     general: list[tuple[str, str | None]] = []
     units: list[tuple[str, dict[str, str]]] = []
@@ -39,7 +39,7 @@ def parse_info(lines: list[str], number: int | None) -> DeviceInfo:
     fields = Fields(general)
     specification = fields.text("Specification")
     voltage, capacity = split_specification(specification)
-    return DeviceInfo(
+    return ConsoleInfo(
         address=integer(fields.text("Device address"), "Device address"),
         manufacturer=fields.text("Manufacturer"),
         device_name=fields.text("Device name"),

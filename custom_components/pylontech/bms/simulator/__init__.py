@@ -13,7 +13,7 @@ from .console.simulator import ConsoleSimulator
 from .drift import DriftingPack
 from .faults import FaultKind, FaultPlan, FaultSpecError
 from .pack import SimulatedPack, StaticPack
-from .profiles import PackIdentity
+from .profiles import ServedIdentity
 
 __all__ = [
     "ConsoleSimulator",
@@ -21,10 +21,10 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "FaultSpecError",
-    "PackIdentity",
     "Reply",
     "Scenario",
     "ScenarioError",
+    "ServedIdentity",
     "SimulatedPack",
     "SimulatedStack",
     "Simulator",

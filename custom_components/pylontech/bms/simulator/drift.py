@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import random
 
     from ..dialects import Dialect
-    from .profiles import PackIdentity, PackProfile
+    from .profiles import PackProfile, ServedIdentity
 
 PERIOD = 600.0
 """Seconds of one charge/discharge cycle."""
@@ -66,7 +66,7 @@ class DriftingPack(SimulatedPack):
         profile: PackProfile,
         *,
         address: int,
-        identity: PackIdentity,
+        identity: ServedIdentity,
         phase: float,
         rng: random.Random,
     ) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..models import PackAlarmInfo, PackAnalogValues
-    from .profiles import PackIdentity
+    from .profiles import ServedIdentity
 
 
 class SimulatedPack(ABC):
@@ -19,7 +19,7 @@ class SimulatedPack(ABC):
     """
 
     address: int
-    identity: PackIdentity
+    identity: ServedIdentity
     user_defined: int | None
     """The 0x42 "user defined" count this pack's firmware sends; None: the encoder's default."""
 
@@ -41,7 +41,7 @@ class StaticPack(SimulatedPack):
         self,
         *,
         address: int,
-        identity: PackIdentity,
+        identity: ServedIdentity,
         analog: PackAnalogValues,
         alarm: PackAlarmInfo,
         user_defined: int | None = None,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PackIdentity:
+class ServedIdentity:
     """What a pack says about itself; each dialect serves only some of it.
 
     Pylontech: `serial_number` (0x93), `model` and `manufacturer` (0x51), `software_version`
@@ -81,14 +81,14 @@ class PackProfile:
     voltage_step: float = 0.001
     """Resolution of the pack voltage on the wire, V (10 mV on Seplos, EG4, Boqiang)."""
 
-    def identity(self, rng: random.Random, count: int) -> list[PackIdentity]:
+    def identity(self, rng: random.Random, count: int) -> list[ServedIdentity]:
         """Identities for `count` packs of one stack: distinct serials, one firmware."""
         first = rng.randrange(1000, 9000 - count)
         identities = []
         for index in range(count):
             serial = f"{self.identity_prefix}{first + index:04d}{self.identity_suffix}"
             identities.append(
-                PackIdentity(
+                ServedIdentity(
                     serial_number=serial,
                     model=self.model,
                     software_version=self.software_version,

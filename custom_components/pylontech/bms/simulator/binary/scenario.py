@@ -6,7 +6,7 @@ keys mean normal states, no flags and both MOSFETs on. The 0x44 status bytes are
 `status_bytes` (if given), then the `flags`, `charge_mosfet`, `discharge_mosfet` and
 `balancing_cells` keys set or clear their bits. Keys only the simulator reads, per pack:
 `serial_number`, `model`, `software_version`, `manufacturer_version`, `manufacturer`, `barcode`,
-`build_date` (see `PackIdentity`; invented when absent) and `user_defined` (the 0x42 count).
+`build_date` (see `ServedIdentity`; invented when absent) and `user_defined` (the 0x42 count).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ...dialects import Dialect
     from ...models import PackAlarmInfo
-    from ..profiles import PackIdentity
+    from ..profiles import ServedIdentity
 
 MAX_PACKS = 16
 # Identity keys and the longest text each command can carry (protocol.md 2.7, 3.2).
@@ -99,7 +99,7 @@ def parse_scenario(document: object, *, seed: int = 0) -> Scenario:
     return Scenario(dialect, tuple(sorted(packs, key=lambda pack: pack.address)))
 
 
-def _pack(dialect: Dialect, item: JsonObject, index: int, identity: PackIdentity) -> StaticPack:
+def _pack(dialect: Dialect, item: JsonObject, index: int, identity: ServedIdentity) -> StaticPack:
     address = item.integer("address", limits=(0, 0xFE))
     if address is None:
         address = dialect.first_address + index - 1
@@ -194,7 +194,7 @@ def _alarm(
     )
 
 
-def _identity(dialect: Dialect, item: JsonObject, identity: PackIdentity) -> PackIdentity:
+def _identity(dialect: Dialect, item: JsonObject, identity: ServedIdentity) -> ServedIdentity:
     given: dict[str, str] = {}
     for key, size in _IDENTITY_SIZES.items():
         text = item.text(key, size)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from . import hv, layouts as us
 from .catalog import MODELS, ConsoleModel
-from .measurements import ConsoleStack
+from .measurements import DriftingConsoleStack
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -104,7 +104,7 @@ class Console:
         self.page_all = page_all
         self._epoch = clock()
         self._clock = clock
-        self.stack = ConsoleStack(
+        self.stack = DriftingConsoleStack(
             [self.model.kind(index) for index in range(1, count + 1)],
             series=self.model.series, seed=seed, clock=self.now, amplitude=self.model.amplitude,
         )  # fmt: skip

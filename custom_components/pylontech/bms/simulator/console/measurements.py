@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ...dialects import get_dialect
 from ..drift import DriftingPack
-from ..profiles import US3000C, PackIdentity
+from ..profiles import US3000C, ServedIdentity
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,7 +119,7 @@ def _milli(value: float, step: int = 1) -> int:
     return round(value * 1000 / step) * step
 
 
-class ConsoleStack:
+class DriftingConsoleStack:
     """Drifting packs (US) or units in series (HV) of `kinds`, read at `clock()` seconds.
 
     `series` makes the packs HV units sharing one current. `start` is the BMS clock at time 0.
@@ -157,7 +157,7 @@ class ConsoleStack:
                 full_capacity=(kind.capacity_ah, kind.capacity_ah),
                 current_amplitude=amplitude * kind.capacity_ah / max(k.capacity_ah for k in kinds),
             )
-            identity = PackIdentity(
+            identity = ServedIdentity(
                 serial_number=self.barcodes[index], model=kind.name, software_version=kind.soft
             )
             self.packs.append(
