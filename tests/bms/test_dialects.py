@@ -34,7 +34,7 @@ from custom_components.pylontech.bms.dialects import (
 )
 from custom_components.pylontech.bms.dialects.decoders import AlarmDecoder
 from custom_components.pylontech.bms.models import cell_statistics
-from custom_components.pylontech.bms.simulator.values import analog_values
+from custom_components.pylontech.bms.simulator.served import analog_values
 from tests import captures
 
 READ_REQUESTS = [c for c in captures.VALID if c.direction == "request"]

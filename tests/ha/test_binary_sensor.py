@@ -10,7 +10,7 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.pylontech.binary_sensor import descriptions_for
 from custom_components.pylontech.bms.models import AlarmLevel, FlagCategory
-from custom_components.pylontech.bms.simulator.values import alarm_info, status_bytes
+from custom_components.pylontech.bms.simulator.served import alarm_info, status_bytes
 
 from .conftest import Clock, add_entry, refresh, simulator_for
 from .snapshot_helpers import entity_id_for, platform_projection, served, shown

@@ -11,7 +11,7 @@ import pytest
 
 from custom_components.pylontech.bms.models import PackData, StackData
 from custom_components.pylontech.bms.simulator import SimulatedStack
-from custom_components.pylontech.bms.simulator.values import analog_values
+from custom_components.pylontech.bms.simulator.served import analog_values
 from custom_components.pylontech.const import DOMAIN
 from custom_components.pylontech.sensor import _battery_state
 from custom_components.pylontech.stack import StackSummary, summarize

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..exceptions import PylontechConsoleError
-from .fields import Fields, split_table
 from .models import (
     CellRow,
     CellTable,
@@ -15,7 +14,8 @@ from .models import (
     UnitRow,
     UnitTable,
 )
-from .values import integer, milli, percent_and_amount, quantity, unit_in, yes_no
+from .named_fields import Fields, split_table
+from .numbers import integer, milli, percent_and_amount, quantity, unit_in, yes_no
 
 
 def parse_power(lines: list[str], number: int | None) -> StackPower | SystemPower:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from ..exceptions import PylontechConsoleError
-from .fields import Fields, pair_fields
 from .keyvalue import split_pair
 from .models import ClockTime, ConsoleInfo, PackStatus, Statistics, UnitBarcode
-from .values import count, decimal, integer, milli, quantity
+from .named_fields import Fields, pair_fields
+from .numbers import count, decimal, integer, milli, quantity
 
 # "48V/50AH", "51.2V/100AH", "384V/37AH", and "37AH" on a Force H2 BMU (ioBroker_H2_bmuinfo_0).
 _SPECIFICATION = re.compile(

@@ -10,8 +10,9 @@ import re
 from typing import TYPE_CHECKING
 
 from ..exceptions import PylontechConsoleError
-from .fields import Fields, pair_fields
 from .keyvalue import split_pair
+from .named_fields import Fields, pair_fields
+from .numbers import integer, milli, quantity, yes_no
 from .records import split_specification
 from .service_models import (
     CommandList,
@@ -23,7 +24,6 @@ from .service_models import (
     SystemSettings,
     Threshold,
 )
-from .values import integer, milli, quantity, yes_no
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -10,8 +10,8 @@ from ..const import RTN_PYLONTECH
 from ..models import ManufacturerInfo
 from .base import Command, Dialect, RequestInfo
 from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder, Selector
-from .fields import CELL_VOLTAGE, centi
 from .layout import Counted, Layout, Number, Text, Version, compiled
+from .shared import CELL_VOLTAGE, centi
 
 # Units as Seplos: the Seplos decoder reads these packs (protocol.md 4.3, 4.1): 0.1 K with
 # offset 2731, 10 mA, 10 mV, 10 mAh. The captured pack reports four sensors at -60.0 °C

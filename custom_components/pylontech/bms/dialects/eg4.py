@@ -13,8 +13,8 @@ from ..const import RTN_PYLONTECH
 from ..models import FlagCategory
 from .base import Command, Dialect, RequestInfo
 from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, Selector
-from .fields import CELL_VOLTAGE, centi
 from .layout import Bits, Counted, Layout, Number, compiled
+from .shared import CELL_VOLTAGE, centi
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; nkinnan uses 2730 for EG4 (protocol.md 8.1)
 # The constant after the cycle count (protocol.md 4.2); nkinnan's decoder expects 15 there.

@@ -30,8 +30,8 @@ from .decoders import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from .fields import CELL_VOLTAGE
 from .layout import Bits, Counted, Layout, Number, Text, Values, Version, When, compiled
+from .shared import CELL_VOLTAGE
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")
 

@@ -17,8 +17,8 @@ from .decoders import (
     RecordDecoder,
     Selector,
 )
-from .fields import CELL_VOLTAGE, centi
 from .layout import Bits, Counted, Fixed, Layout, Number, Text, Version, compiled
+from .shared import CELL_VOLTAGE, centi
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K, as on Pylontech (protocol.md 4.1, V2.0 table 9)
 CUSTOM_ANALOG = 10  # "custom number P = 10": ten words follow (protocol.md 4.1)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..models import AlarmLevel, PackAlarmInfo, PackAnalogValues
 from .pack import SimulatedPack
-from .values import alarm_decoder, alarm_info, analog_values, soc_byte, status_bytes
+from .served import alarm_decoder, alarm_info, analog_values, soc_byte, status_bytes
 
 if TYPE_CHECKING:
     import random

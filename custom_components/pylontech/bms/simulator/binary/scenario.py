@@ -22,7 +22,7 @@ from ...dialects import get_dialect
 from ...exceptions import PylontechUnknownDialectError
 from ..pack import StaticPack
 from ..profiles import PROFILES
-from ..values import alarm_decoder, alarm_info, analog_values, soc_byte, status_bytes
+from ..served import alarm_decoder, alarm_info, analog_values, soc_byte, status_bytes
 from .scenario_fields import JsonObject, ScenarioError
 
 if TYPE_CHECKING:

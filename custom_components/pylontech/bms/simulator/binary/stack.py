@@ -45,7 +45,7 @@ from ...models import (
     SystemParameters,
 )
 from ..profiles import PROFILES
-from ..values import analog_decoder
+from ..served import analog_decoder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
