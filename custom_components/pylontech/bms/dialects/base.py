@@ -13,11 +13,13 @@ from ..exceptions import (
     PylontechResponseError,
     PylontechUnsupportedCommandError,
 )
+from .typical import BusHabits
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..models import Response
+    from .typical import TypicalPack
 
 
 class RequestInfo(Enum):
@@ -82,6 +84,19 @@ class Dialect:
     request_adr: int | None = None
     """The ADR every request carries, whatever the pack, when the pack is named only in INFO
     (Boqiang: ADR 0, protocol.md 4.3); None: the pack's own address."""
+    typical_pack: TypicalPack | None = None
+    """The pack the simulator serves when nothing says otherwise (None: not simulated)."""
+    habits: BusHabits = field(
+        default_factory=lambda: BusHabits(master_answers=False, checks_ver=True)
+    )
+    """How the dialect's masters answer for other packs and VERs."""
+
+    def typical(self) -> TypicalPack:
+        """The typical pack of the dialect; `ValueError` for one that has none (the console)."""
+        if self.typical_pack is None:
+            msg = f"the {self.name} dialect has no typical pack to simulate"
+            raise ValueError(msg)
+        return self.typical_pack
 
     def command(self, code: int) -> Command:
         """The read command with this code, or `PylontechUnsupportedCommandError`."""

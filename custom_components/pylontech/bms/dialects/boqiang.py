@@ -12,6 +12,7 @@ from .base import Command, Dialect, RequestInfo
 from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder, Selector
 from .layout import Counted, Layout, Number, Text, Version, compiled
 from .shared import CELL_VOLTAGE, centi
+from .typical import BusHabits, TypicalPack
 
 # Units as Seplos: the Seplos decoder reads these packs (protocol.md 4.3, 4.1): 0.1 K with
 # offset 2731, 10 mA, 10 mV, 10 mAh. The captured pack reports four sensors at -60.0 °C
@@ -35,6 +36,28 @@ ANALOG_BLOCK: Layout = compiled(
     Number("user_defined", size=1),
     centi("full_capacity"),
     Number("cycles", absent=0xFFFF),
+)
+
+# boqiang-0x26:4 and :6, a BMS007-LD43-16S: 16 cells, 6 temperatures, 50 Ah.
+BOQIANG_LD43 = TypicalPack(
+    cells=16,
+    temperatures=6,
+    full_capacity=(50.0, 50.0),
+    design_capacity=None,
+    current_amplitude=10.0,
+    cycles=(1, 50),
+    infoflag=0x00,
+    user_defined=None,  # 2: the dialect's default
+    soc_tail=False,
+    system_parameters=None,
+    charge_limits=None,
+    identity_prefix="BQ",  # no serial-number command: never served
+    identity_suffix="",
+    model="BMS07-LD43",
+    software_version="",
+    manufacturer_version="1.8",
+    manufacturer="JS-Richpower Co.,Ltd",
+    voltage_step=0.01,
 )
 
 BOQIANG = Dialect(
@@ -67,4 +90,6 @@ BOQIANG = Dialect(
             # No 0x44 answer has been captured from a Boqiang: its layout is unknown.
         )
     },
+    typical_pack=BOQIANG_LD43,
+    habits=BusHabits(master_answers=False, checks_ver=False, all_packs=False),
 )  # fmt: skip

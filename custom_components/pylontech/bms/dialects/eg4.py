@@ -15,6 +15,7 @@ from .base import Command, Dialect, RequestInfo
 from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, Selector
 from .layout import Bits, Counted, Layout, Number, compiled
 from .shared import CELL_VOLTAGE, centi
+from .typical import BusHabits, TypicalPack
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; nkinnan uses 2730 for EG4 (protocol.md 8.1)
 # The constant after the cycle count (protocol.md 4.2); nkinnan's decoder expects 15 there.
@@ -136,6 +137,30 @@ ALARM_FLAGS: tuple[FlagRow, ...] = (
     ("system", 0, "discharging", _S),
 )
 
+# eg4-0x20:2, a LIFEPOWER4: 16 cells, 4 + 2 temperatures, about 100 Ah, SOC and SOH in %.
+EG4_LIFEPOWER4 = TypicalPack(
+    cells=16,
+    temperatures=6,
+    full_capacity=(98.0, 100.0),
+    design_capacity=None,
+    current_amplitude=25.0,
+    cycles=(50, 150),
+    infoflag=0x10,  # the capture's data flag
+    user_defined=None,  # the constant 15: the dialect's default
+    soc_tail=False,
+    system_parameters=None,
+    charge_limits=None,
+    identity_prefix="EG4",  # no identity command: never served
+    identity_suffix="",
+    model="LIFEPOWER4",
+    software_version="",
+    manufacturer_version="",
+    manufacturer="EG4",
+    soc_step=1.0,
+    soh=98.0,
+    voltage_step=0.01,
+)
+
 EG4 = Dialect(
     name="eg4",
     title="EG4 LIFEPOWER4 (VER 0x20, CID1 0x4A)",
@@ -170,4 +195,6 @@ EG4 = Dialect(
                         extra_temperatures=EXTRA_TEMPERATURE_STATES)),
         )
     },
+    typical_pack=EG4_LIFEPOWER4,
+    habits=BusHabits(master_answers=False, checks_ver=True, all_packs=False),
 )  # fmt: skip

@@ -12,6 +12,7 @@ from .base import Command, Dialect, RequestInfo
 from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, RecordDecoder
 from .layout import Bits, Counted, Layout, Number, Text, compiled
 from .shared import CELL_VOLTAGE, centi
+from .typical import BusHabits, TypicalPack
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; the PACE documents use 2730, Pylontech 2731 (protocol.md 3.3)
 
@@ -110,6 +111,26 @@ ALARM_FLAGS: tuple[FlagRow, ...] = (
     ("warn_2", 0, "charge_high_temperature_warning", _W),
 )
 
+SOK_100AH = TypicalPack(
+    cells=16,
+    temperatures=6,
+    full_capacity=(100.5, 104.0),
+    design_capacity=100.0,
+    current_amplitude=25.0,
+    cycles=(20, 200),
+    infoflag=0x00,  # every PACE capture
+    user_defined=4,  # the SOK 1B470-3.01 firmware (protocol.md 3.3)
+    soc_tail=True,
+    system_parameters=None,
+    charge_limits=None,
+    identity_prefix="1B470302250",  # 16 characters like "1B4703022501579D" (pace-0x25:148)
+    identity_suffix="D",
+    model="SK48V100",
+    software_version="P16S100A-1B470-3.01",
+    manufacturer_version="",
+    manufacturer="SOK",
+)
+
 PACE = Dialect(
     name="pace",
     title="PACE (VER 0x25: SOK, Jakiper and others)",
@@ -147,4 +168,6 @@ PACE = Dialect(
                         Barcode)),
         )
     },
+    typical_pack=SOK_100AH,
+    habits=BusHabits(master_answers=True, checks_ver=False),
 )  # fmt: skip

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 from .layout import Bits, Counted, Layout, Number, Text, Values, Version, When, compiled
 from .shared import CELL_VOLTAGE
+from .typical import BusHabits, ChargeLimits, TypicalPack
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")
 
@@ -162,6 +163,43 @@ MANAGEMENT = compiled(
     ),
 )
 
+US3000C = TypicalPack(
+    cells=15,
+    temperatures=5,
+    full_capacity=(74.0, 74.0),
+    design_capacity=None,
+    current_amplitude=20.0,
+    cycles=(150, 600),
+    infoflag=0x11,  # most RS485 answers (protocol.md 2.3); 0x10 is also seen
+    user_defined=None,  # 2 up to 65.535 Ah, else 4: 4 for 74 Ah, as real US3000C send
+    soc_tail=False,
+    # pylontech-0x20:46, a US3000C's 0x47 answer.
+    system_parameters=SystemParameters(
+        cell_high_voltage_limit=3.65,
+        cell_low_voltage_limit=3.05,
+        cell_under_voltage_limit=2.8,
+        charge_high_temperature_limit=60.0,
+        charge_low_temperature_limit=-10.0,
+        charge_current_limit=90.0,
+        module_high_voltage_limit=54.0,
+        module_low_voltage_limit=46.0,
+        module_under_voltage_limit=43.0,
+        discharge_high_temperature_limit=60.0,
+        discharge_low_temperature_limit=-10.0,
+        discharge_current_limit=-90.0,
+    ),
+    # pylontech-0x20:75, a US3000C's 0x92 answer.
+    charge_limits=ChargeLimits(
+        charge_voltage=53.25, discharge_voltage=45.0, charge_current=37.0, discharge_current=-37.0
+    ),
+    identity_prefix="HPTBH02240A0",  # 16 characters like "HPTBH02240A01235" (pylontech-0x20:60)
+    identity_suffix="",
+    model="US3000C",
+    software_version="0.6.9",
+    manufacturer_version="1.3",
+    manufacturer="Pylon",
+)
+
 PYLONTECH = Dialect(
     name="pylontech",
     title="Pylontech (VER 0x20)",
@@ -207,4 +245,6 @@ PYLONTECH = Dialect(
                         SoftwareVersion)),
         )
     },
+    typical_pack=US3000C,
+    habits=BusHabits(master_answers=False, checks_ver=True),
 )  # fmt: skip

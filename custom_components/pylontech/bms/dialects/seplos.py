@@ -19,6 +19,7 @@ from .decoders import (
 )
 from .layout import Bits, Counted, Fixed, Layout, Number, Text, Version, compiled
 from .shared import CELL_VOLTAGE, centi
+from .typical import BusHabits, TypicalPack
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K, as on Pylontech (protocol.md 4.1, V2.0 table 9)
 CUSTOM_ANALOG = 10  # "custom number P = 10": ten words follow (protocol.md 4.1)
@@ -164,6 +165,30 @@ MANUFACTURER_INFO = compiled(
     Text("manufacturer", 20, padding="\x00 "),
 )
 
+# seplos-v2-0x20:2 and :8, a 1101-SP15: 16 cells, 6 temperatures, 170 Ah of 180 Ah rated.
+SEPLOS_SP15 = TypicalPack(
+    cells=16,
+    temperatures=6,
+    full_capacity=(168.0, 172.0),
+    design_capacity=180.0,
+    current_amplitude=30.0,
+    cycles=(40, 120),
+    infoflag=0x00,
+    user_defined=None,  # always 10: the layout writes it
+    soc_tail=False,
+    system_parameters=None,
+    charge_limits=None,
+    identity_prefix="SP15",  # no serial-number command: never served
+    identity_suffix="",
+    model="1101-SP15",
+    software_version="",
+    manufacturer_version="2.7",
+    manufacturer="CANProtocol:Sofar",
+    soc_step=0.1,
+    soh=100.0,
+    voltage_step=0.01,
+)
+
 SEPLOS = Dialect(
     name="seplos",
     title="Seplos v2 (VER 0x20)",
@@ -198,4 +223,6 @@ SEPLOS = Dialect(
             # 0x47 is left out: its 169-byte answer has no documented layout (protocol.md 4.1).
         )
     },
+    typical_pack=SEPLOS_SP15,
+    habits=BusHabits(master_answers=False, checks_ver=True, all_packs=False),
 )  # fmt: skip

@@ -5,6 +5,7 @@
 with the dialects' encoders, so they have the layout of real answers.
 """
 
+from ..dialects.typical import ServedIdentity
 from .binary.scenario import Scenario, load_scenario, parse_scenario
 from .binary.scenario_fields import ScenarioError
 from .binary.simulator import Simulator
@@ -13,7 +14,6 @@ from .console.simulator import ConsoleSimulator
 from .drift import DriftingPack
 from .faults import FaultKind, FaultPlan, FaultSpecError
 from .pack import SimulatedPack, StaticPack
-from .profiles import ServedIdentity
 
 __all__ = [
     "ConsoleSimulator",

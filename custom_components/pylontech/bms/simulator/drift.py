@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import random
 
     from ..dialects import Dialect
-    from .profiles import PackProfile, ServedIdentity
+    from ..dialects.typical import ServedIdentity, TypicalPack
 
 PERIOD = 600.0
 """Seconds of one charge/discharge cycle."""
@@ -63,7 +63,7 @@ class DriftingPack(SimulatedPack):
     def __init__(
         self,
         dialect: Dialect,
-        profile: PackProfile,
+        profile: TypicalPack,
         *,
         address: int,
         identity: ServedIdentity,

@@ -7,8 +7,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..dialects.typical import ServedIdentity
     from ..models import PackAlarmInfo, PackAnalogValues
-    from .profiles import ServedIdentity
 
 
 class SimulatedPack(ABC):

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from ...dialects import get_dialect
 from ...exceptions import PylontechUnknownDialectError
 from ..pack import StaticPack
-from ..profiles import PROFILES
 from ..served import alarm_decoder, alarm_info, analog_values, soc_byte, status_bytes
 from .scenario_fields import JsonObject, ScenarioError
 
@@ -29,8 +28,8 @@ if TYPE_CHECKING:
     import os
 
     from ...dialects import Dialect
+    from ...dialects.typical import ServedIdentity
     from ...models import PackAlarmInfo
-    from ..profiles import ServedIdentity
 
 MAX_PACKS = 16
 # Identity keys and the longest text each command can carry (protocol.md 2.7, 3.2).
@@ -88,7 +87,7 @@ def parse_scenario(document: object, *, seed: int = 0) -> Scenario:
     items = top.data.get("packs")
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_PACKS:
         raise top.error("packs", f"must be a list of 1 to {MAX_PACKS} packs")
-    identities = PROFILES[dialect.name].identity(random.Random(seed), len(items))  # noqa: S311
+    identities = dialect.typical().identity(random.Random(seed), len(items))  # noqa: S311
     packs = [
         _pack(dialect, JsonObject(item, f"pack {index}"), index, identities[index - 1])
         for index, item in enumerate(items, start=1)
@@ -118,7 +117,7 @@ def _pack(dialect: Dialect, item: JsonObject, index: int, identity: ServedIdenti
         msg = f"{item.where}: {dialect.name} stacks cannot be served from a scenario (no 0x44)"
         raise ScenarioError(msg)
     # SOC and SOH as the BMS reports them, where it does (Seplos, EG4).
-    reports_soc = PROFILES[dialect.name].soc_step is not None
+    reports_soc = dialect.typical().soc_step is not None
     soc = item.number("soc") if item.data.get("soc_source") != "capacity" else None
     analog = analog_values(
         dialect,
@@ -148,7 +147,7 @@ def _analog_tail(dialect: Dialect, item: JsonObject, remaining: float | None,
                  full: float | None) -> bytes:  # fmt: skip
     """The bytes after the 0x42 fields: PACE's SOC byte unless `extra` says otherwise."""
     extra = item.hex_bytes("extra")
-    if not PROFILES[dialect.name].soc_tail:
+    if not dialect.typical().soc_tail:
         if extra:
             raise item.error("extra", f"must be empty: {dialect.name} sends nothing after cycles")
         return b""

@@ -16,7 +16,6 @@ from ...dialects import get_dialect
 from ..drift import DriftingPack
 from ..faults import FaultKind, FaultPlan, damage
 from ..gateway import DEFAULT_DELAY, TcpSimulator
-from ..profiles import PROFILES
 from .scenario import MAX_PACKS, Scenario, load_scenario
 from .stack import SimulatedStack
 
@@ -105,7 +104,7 @@ class Simulator(TcpSimulator):
             msg = f"a stack has 1 to {MAX_PACKS} packs, not {count}"
             raise ValueError(msg)
         dialect = get_dialect(name)
-        profile = PROFILES[dialect.name]
+        profile = dialect.typical()
         rng = random.Random(self.seed)  # noqa: S311
         identities = profile.identity(rng, count)
         phase = rng.uniform(0, 6.283)

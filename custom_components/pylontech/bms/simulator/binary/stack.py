@@ -44,7 +44,6 @@ from ...models import (
     SoftwareVersion,
     SystemParameters,
 )
-from ..profiles import PROFILES
 from ..served import analog_decoder
 
 if TYPE_CHECKING:
@@ -61,27 +60,6 @@ RTN_VER_ERROR = 0x01
 RTN_CID2_INVALID = 0x04
 RTN_FORMAT_ERROR = 0x05
 _ALL_PACKS_COMMANDS = frozenset({"analog_values", "alarm_info"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Habits:
-    """How a dialect's stacks treat addresses and VER (see the module's docstring)."""
-
-    master_answers: bool
-    """The master answers for every pack, with its own ADR in the header."""
-    checks_ver: bool
-    """A request of another VER gets RTN 0x01 (but 0x4F)."""
-    all_packs: bool = True
-    """The master answers INFO 0xFF for every pack."""
-
-
-_HABITS = {
-    "pylontech": _Habits(master_answers=False, checks_ver=True),
-    "pace": _Habits(master_answers=True, checks_ver=False),
-    "seplos": _Habits(master_answers=False, checks_ver=True, all_packs=False),
-    "eg4": _Habits(master_answers=False, checks_ver=True, all_packs=False),
-    "boqiang": _Habits(master_answers=False, checks_ver=False, all_packs=False),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +88,8 @@ class SimulatedStack:
             msg = "two packs share an address"
             raise ValueError(msg)
         self.clock = clock
-        self.profile = PROFILES[dialect.name]
-        self._habits = _HABITS[dialect.name]
+        self.profile = dialect.typical()
+        self._habits = dialect.habits
 
     @property
     def master(self) -> SimulatedPack:

@@ -23,8 +23,9 @@ import random
 from typing import TYPE_CHECKING
 
 from ...dialects import get_dialect
+from ...dialects.pylontech import US3000C
+from ...dialects.typical import ServedIdentity
 from ..drift import DriftingPack
-from ..profiles import US3000C, ServedIdentity
 
 if TYPE_CHECKING:
     from collections.abc import Callable
