@@ -17,7 +17,8 @@ from custom_components.pylontech.bms import (
 )
 from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, Wire
 from custom_components.pylontech.bms.dialects.decoders import AlarmDecoder, split_pack_blocks
-from custom_components.pylontech.bms.dialects.layout import Counted, Number, Text, compiled
+from custom_components.pylontech.bms.dialects.layout import compiled
+from custom_components.pylontech.bms.dialects.steps import Counted, Number, Text
 from tests.bms.test_captures import READABLE
 
 TEXT_ANSWERS = {0x51, 0xC1, 0xC2}

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from custom_components.pylontech.bms import PylontechDecodeError
-from custom_components.pylontech.bms.dialects.layout import (
+from custom_components.pylontech.bms.dialects.layout import compiled, walk
+from custom_components.pylontech.bms.dialects.steps import (
     Bits,
     Counted,
     Number,
     Text,
     Version,
     When,
-    compiled,
-    walk,
 )
 
 

@@ -10,8 +10,9 @@ from ..const import RTN_PYLONTECH
 from ..models import ManufacturerInfo
 from .base import Command, Dialect, RequestInfo
 from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder, Selector
-from .layout import Counted, Layout, Number, Text, Version, compiled
+from .layout import Layout, compiled
 from .shared import CELL_VOLTAGE, centi
+from .steps import Counted, Number, Text, Version
 from .typical import BusHabits, TypicalPack
 
 # Units as Seplos: the Seplos decoder reads these packs (protocol.md 4.3, 4.1): 0.1 K with

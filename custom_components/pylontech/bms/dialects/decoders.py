@@ -21,13 +21,14 @@ from ..models import (
     SocSource,
     cell_statistics,
 )
-from .layout import Layout, Values, walk
+from .layout import Layout, walk
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ..binary.frame import Frame
     from .base import Dialect, Wire
+    from .steps import Values
 
 
 class Selector(Enum):

@@ -13,8 +13,9 @@ from ..const import RTN_PYLONTECH
 from ..models import FlagCategory
 from .base import Command, Dialect, RequestInfo
 from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, Selector
-from .layout import Bits, Counted, Layout, Number, compiled
+from .layout import Layout, compiled
 from .shared import CELL_VOLTAGE, centi
+from .steps import Bits, Counted, Number
 from .typical import BusHabits, TypicalPack
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; nkinnan uses 2730 for EG4 (protocol.md 8.1)

@@ -10,8 +10,9 @@ from ..const import RTN_PACE
 from ..models import Barcode, FlagCategory, PackCount, SoftwareVersion
 from .base import Command, Dialect, RequestInfo
 from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, RecordDecoder
-from .layout import Bits, Counted, Layout, Number, Text, compiled
+from .layout import Layout, compiled
 from .shared import CELL_VOLTAGE, centi
+from .steps import Bits, Counted, Number, Text
 from .typical import BusHabits, TypicalPack
 
 TEMPERATURE_OFFSET = 2730  # 0.1 K; the PACE documents use 2730, Pylontech 2731 (protocol.md 3.3)

@@ -30,8 +30,9 @@ from .decoders import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-from .layout import Bits, Counted, Layout, Number, Text, Values, Version, When, compiled
+from .layout import Layout, compiled
 from .shared import CELL_VOLTAGE
+from .steps import Bits, Counted, Number, Text, Values, Version, When
 from .typical import BusHabits, ChargeLimits, TypicalPack
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K; not 2730 as on PACE (protocol.md 2.3, "Temperature offset")

@@ -17,8 +17,9 @@ from .decoders import (
     RecordDecoder,
     Selector,
 )
-from .layout import Bits, Counted, Fixed, Layout, Number, Text, Version, compiled
+from .layout import Layout, compiled
 from .shared import CELL_VOLTAGE, centi
+from .steps import Bits, Counted, Fixed, Number, Text, Version
 from .typical import BusHabits, TypicalPack
 
 TEMPERATURE_OFFSET = 2731  # 0.1 K, as on Pylontech (protocol.md 4.1, V2.0 table 9)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layout import Number
+from .steps import Number
 
 CELL_VOLTAGE = Number("cell", divisor=1000, valid=(0.001, 5.0))
 """A cell voltage in mV. Outside the plausible range it is a placeholder or a failed reading
