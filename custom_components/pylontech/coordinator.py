@@ -181,7 +181,7 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
                     self.config_entry.title,
                 )
             if pack.analog.power is not None:
-                self.energy.add(address, pack.analog.power, now)
+                self.energy.add(address, pack.analog, now)
         return PylontechData(
             stack=stack,
             packs=packs,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 import random
 from typing import TYPE_CHECKING
@@ -16,7 +17,14 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.pylontech.energy import JOULES_PER_KWH, EnergyMeter, EnergyTotals
+from custom_components.pylontech.energy import (
+    C_RATE,
+    JOULES_PER_KWH,
+    MAX_POWER_UNKNOWN_CAPACITY,
+    EnergyMeter,
+    EnergyTotals,
+    max_power,
+)
 
 from .conftest import add_entry
 from .snapshot_helpers import entity_id_for, served
@@ -40,9 +48,24 @@ def kwh(joules: float) -> float:
     return joules / JOULES_PER_KWH
 
 
+@dataclass(frozen=True)
+class Reading:
+    """The part of a pack's analog values the meter reads."""
+
+    power: float | None
+    voltage: float | None = 51.2
+    full_capacity: float | None = 100.0
+    design_capacity: float | None = None
+
+
+def watts(power: float) -> Reading:
+    """A poll of a 100 Ah pack at 51.2 V (a US5000) with `power`."""
+    return Reading(power)
+
+
 def test_first_reading_counts_nothing() -> None:
     meter = EnergyMeter(max_gap=120)
-    meter.add(2, 5000.0, 100.0)
+    meter.add(2, watts(5000.0), 100.0)
     assert meter.total(2) == EnergyTotals(0.0, 0.0)
     assert 2 in meter.totals
 
@@ -50,32 +73,32 @@ def test_first_reading_counts_nothing() -> None:
 def test_trapezoid_while_charging() -> None:
     """1 kW rising to 2 kW over an hour: 1.5 kWh charged, nothing discharged."""
     meter = EnergyMeter(max_gap=7200)
-    meter.add(2, 1000.0, 0.0)
-    meter.add(2, 2000.0, 3600.0)
+    meter.add(2, watts(1000.0), 0.0)
+    meter.add(2, watts(2000.0), 3600.0)
     assert meter.total(2) == EnergyTotals(charged=1.5, discharged=0.0)
 
 
 def test_trapezoid_while_discharging() -> None:
     """-1 kW to -3 kW over half an hour: 1 kWh discharged."""
     meter = EnergyMeter(max_gap=7200)
-    meter.add(2, -1000.0, 0.0)
-    meter.add(2, -3000.0, 1800.0)
+    meter.add(2, watts(-1000.0), 0.0)
+    meter.add(2, watts(-3000.0), 1800.0)
     assert meter.total(2) == EnergyTotals(charged=0.0, discharged=1.0)
 
 
 def test_zero_crossing_from_charging() -> None:
     """1 kW to -3 kW over an hour: zero after 900 s; 0.125 kWh in, then 1.125 kWh out."""
     meter = EnergyMeter(max_gap=7200)
-    meter.add(2, 1000.0, 0.0)
-    meter.add(2, -3000.0, 3600.0)
+    meter.add(2, watts(1000.0), 0.0)
+    meter.add(2, watts(-3000.0), 3600.0)
     assert meter.total(2) == EnergyTotals(charged=0.125, discharged=1.125)
 
 
 def test_zero_crossing_from_discharging() -> None:
     """-2 kW to 6 kW over 400 s: zero after 100 s; 20 kJ out, then 900 kJ in."""
     meter = EnergyMeter(max_gap=7200)
-    meter.add(3, -2000.0, 0.0)
-    meter.add(3, 6000.0, 400.0)
+    meter.add(3, watts(-2000.0), 0.0)
+    meter.add(3, watts(6000.0), 400.0)
     totals = meter.total(3)
     assert totals.discharged == pytest.approx(kwh(2000 / 2 * 100), rel=1e-12)
     assert totals.charged == pytest.approx(kwh(6000 / 2 * 300), rel=1e-12)
@@ -87,36 +110,36 @@ def test_zero_crossing_from_discharging() -> None:
 )
 def test_from_or_to_zero(start: float, end: float, charged: float, discharged: float) -> None:
     meter = EnergyMeter(max_gap=7200)
-    meter.add(2, start, 0.0)
-    meter.add(2, end, 1000.0)
+    meter.add(2, watts(start), 0.0)
+    meter.add(2, watts(end), 1000.0)
     assert meter.total(2) == EnergyTotals(charged=charged, discharged=discharged)
 
 
 def test_longer_than_max_gap_is_skipped() -> None:
     """A gap over `max_gap` counts nothing, but the reading after it starts the next interval."""
     meter = EnergyMeter(max_gap=120)
-    meter.add(2, 3600.0, 0.0)
-    meter.add(2, 3600.0, 121.0)
+    meter.add(2, watts(3600.0), 0.0)
+    meter.add(2, watts(3600.0), 121.0)
     assert meter.total(2) == EnergyTotals(0.0, 0.0)
-    meter.add(2, 3600.0, 241.0)  # exactly max_gap: counted
+    meter.add(2, watts(3600.0), 241.0)  # exactly max_gap: counted
     assert meter.total(2) == EnergyTotals(charged=kwh(3600 * 120), discharged=0.0)
 
 
 def test_non_positive_intervals_count_nothing() -> None:
     meter = EnergyMeter(max_gap=120)
-    meter.add(2, 1000.0, 50.0)
-    meter.add(2, 1000.0, 50.0)
-    meter.add(2, 1000.0, 40.0)
+    meter.add(2, watts(1000.0), 50.0)
+    meter.add(2, watts(1000.0), 50.0)
+    meter.add(2, watts(1000.0), 40.0)
     assert meter.total(2) == EnergyTotals(0.0, 0.0)
-    meter.add(2, 1000.0, 100.0)  # counted from the last reading (40 s)
+    meter.add(2, watts(1000.0), 100.0)  # counted from the last reading (40 s)
     assert meter.total(2) == EnergyTotals(charged=kwh(1000 * 60), discharged=0.0)
 
 
 def test_packs_are_counted_apart() -> None:
     meter = EnergyMeter(max_gap=120)
     for at in (0.0, 60.0):
-        meter.add(2, 1200.0, at)
-        meter.add(3, -2400.0, at)
+        meter.add(2, watts(1200.0), at)
+        meter.add(3, watts(-2400.0), at)
     assert meter.total(2) == EnergyTotals(charged=0.02, discharged=0.0)
     assert meter.total(3) == EnergyTotals(charged=0.0, discharged=0.04)
     assert meter.total(4) == EnergyTotals(0.0, 0.0)
@@ -128,7 +151,7 @@ def test_totals_only_grow_and_add_up() -> None:
     rng = random.Random(3)
     meter = EnergyMeter(max_gap=60)
     at, power, net = 0.0, 0.0, 0.0
-    meter.add(2, power, at)
+    meter.add(2, watts(power), at)
     previous = EnergyTotals()
     for _ in range(2000):
         seconds = rng.choice([0.0, rng.uniform(0.1, 60.0), rng.uniform(60.1, 300.0)])
@@ -137,7 +160,7 @@ def test_totals_only_grow_and_add_up() -> None:
             net += (power + new) / 2 * seconds
         at += seconds
         power = new
-        meter.add(2, power, at)
+        meter.add(2, watts(power), at)
         totals = meter.total(2)
         assert totals.charged >= previous.charged
         assert totals.discharged >= previous.discharged
@@ -145,6 +168,60 @@ def test_totals_only_grow_and_add_up() -> None:
     assert previous.charged > 1
     assert previous.discharged > 1
     assert previous.charged - previous.discharged == pytest.approx(kwh(net), abs=1e-9)
+
+
+def test_the_issue_jump_is_refused() -> None:
+    """Issue 11: one reading of 1.3e19 W (a voltage of 1e18 V at 13 A) jumped the discharged
+    counter by 1.08e14 kWh in one 30 s poll. It is refused, and the counting goes on after it."""
+    meter = EnergyMeter(max_gap=120)
+    meter.add(2, watts(-600.0), 0.0)
+    meter.add(2, Reading(power=-1.3e19, voltage=1e18), 30.0)
+    assert meter.total(2) == EnergyTotals(0.0, 0.0)
+    meter.add(2, watts(-600.0), 60.0)  # the interval after the absurd one is not counted either
+    assert meter.total(2) == EnergyTotals(0.0, 0.0)
+    meter.add(2, watts(-600.0), 90.0)
+    assert meter.total(2) == EnergyTotals(charged=0.0, discharged=kwh(600 * 30))
+
+
+@pytest.mark.parametrize("power", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_power_is_refused(power: float) -> None:
+    meter = EnergyMeter(max_gap=120)
+    meter.add(2, watts(1000.0), 0.0)
+    meter.add(2, watts(power), 30.0)
+    meter.add(2, watts(1000.0), 60.0)
+    assert meter.total(2) == EnergyTotals(0.0, 0.0)
+
+
+def test_power_bound_follows_the_pack() -> None:
+    """C_RATE x capacity (full, else design) x voltage; a fixed bound without a capacity."""
+    assert max_power(Reading(None, voltage=50.0, full_capacity=100.0)) == C_RATE * 5000.0
+    assert max_power(Reading(None, voltage=50.0, full_capacity=None, design_capacity=50.0)) == (
+        C_RATE * 2500.0
+    )
+    assert max_power(Reading(None, voltage=50.0, full_capacity=None)) == (
+        MAX_POWER_UNKNOWN_CAPACITY
+    )
+    assert max_power(Reading(None, voltage=None)) == MAX_POWER_UNKNOWN_CAPACITY
+    # Values out of the library's ranges (bms/plausible.py) are not trusted for the bound.
+    assert max_power(Reading(None, voltage=1e18)) == 0.0
+    assert max_power(Reading(None, voltage=50.0, full_capacity=1e9)) == (MAX_POWER_UNKNOWN_CAPACITY)
+    limit = C_RATE * 100.0 * 51.2
+    for power, counted in ((limit, True), (-limit, True), (limit * 1.01, False)):
+        meter = EnergyMeter(max_gap=120)
+        meter.add(2, watts(power), 0.0)
+        meter.add(2, watts(power), 36.0)
+        assert (meter.total(2) != EnergyTotals()) is counted, power
+
+
+def test_a_small_pack_at_a_big_packs_power_is_refused() -> None:
+    """2 kW is a normal reading for a 100 Ah pack and impossible for a 5 Ah one (15 C)."""
+    meter = EnergyMeter(max_gap=120)
+    for at in (0.0, 30.0):
+        meter.add(2, watts(2000.0), at)
+        meter.add(3, Reading(2000.0, voltage=26.6, full_capacity=5.0), at)
+    assert meter.total(2) == EnergyTotals(charged=kwh(2000 * 30), discharged=0.0)
+    assert meter.total(3) == EnergyTotals(0.0, 0.0)
+    assert 3 in meter.totals
 
 
 # -- the sensors ---------------------------------------------------------------------------------

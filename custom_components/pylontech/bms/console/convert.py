@@ -3,7 +3,8 @@
 US packs are in parallel (`Topology.PARALLEL`): one `PackData` per present `pwr` position.
 Force H2 and SC strings are in series (`Topology.SERIES`): one `PackData` per unit (BMU) of
 `unit`, and the string's totals from `pwr` as `SystemTotals`. Derived values (power, cell
-statistics, SOC from capacities) come from the same code as the binary decoders'.
+statistics, SOC from capacities) come from the same code as the binary decoders', which
+screens every value for plausibility first (plausible.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..dialects.decoders import AnalogDecoder
 from ..dialects.layout import compiled
 from ..exceptions import PylontechConsoleError
 from ..models import PackData, SystemTotals
+from ..plausible import Quantity as Q, screen
 from .models import ConsoleStack, Topology
 
 if TYPE_CHECKING:
@@ -154,22 +156,24 @@ def _unit_pack(unit: UnitRow, cells: tuple[Any, ...]) -> PackData:
 
 
 def hv_system(pwr: SystemPower) -> SystemTotals:
-    """A high-voltage string's totals from its `pwr`: one battery of units in series."""
-    power = (
-        None
-        if pwr.voltage is None or pwr.current is None
-        else round(pwr.voltage * pwr.current * 1000) / 1000
-    )
+    """A high-voltage string's totals from its `pwr`: one battery of units in series.
+
+    Each value is screened as its quantity (plausible.py); power is derived from the screened
+    voltage and current.
+    """
+    voltage = screen(Q.PACK_VOLTAGE, pwr.voltage)
+    current = screen(Q.CURRENT, pwr.current)
+    power = None if voltage is None or current is None else round(voltage * current * 1000) / 1000
     return SystemTotals(
-        voltage=pwr.voltage,
-        current=pwr.current,
+        voltage=voltage,
+        current=current,
         power=power,
-        soc=pwr.soc,
-        remaining_capacity=pwr.remaining_capacity,
-        remaining_energy=pwr.remaining_energy,
-        temperature=pwr.temperature,
-        cell_voltage_min=pwr.cell_voltage_min,
-        cell_voltage_max=pwr.cell_voltage_max,
+        soc=screen(Q.PERCENT, pwr.soc),
+        remaining_capacity=screen(Q.REMAINING_CAPACITY, pwr.remaining_capacity),
+        remaining_energy=screen(Q.ENERGY, pwr.remaining_energy),
+        temperature=screen(Q.TEMPERATURE, pwr.temperature),
+        cell_voltage_min=screen(Q.CELL_VOLTAGE, pwr.cell_voltage_min),
+        cell_voltage_max=screen(Q.CELL_VOLTAGE, pwr.cell_voltage_max),
         base_state=pwr.base_state,
         error_code=pwr.error_code,
     )

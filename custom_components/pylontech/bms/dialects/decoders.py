@@ -21,6 +21,7 @@ from ..models import (
     SocSource,
     cell_statistics,
 )
+from ..plausible import REMAINING_SLACK, Quantity as Q, screen, screen_all, screen_record
 from .layout import Layout, walk
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class RecordDecoder:
         values: Values = {}
         _check_end(frame, walk(self.layout, frame.info, 0, values), 0)
         result: Response = self.model(
-            **{key: value for key, value in values.items() if key[0] != "_"}
+            **screen_record({key: value for key, value in values.items() if key[0] != "_"})
         )
         return result
 
@@ -171,26 +172,26 @@ class AnalogDecoder:
         power, SOC (from the BMS or the capacities) and the cell statistics are
         derived; the simulator builds the models it serves through it too.
         """
-        voltage = values["voltage"]
-        current = values["current"]
-        remaining = values["remaining_capacity"]
-        full = values["full_capacity"]
+        cells = screen_all(Q.CELL_VOLTAGE, values["cell_voltages"])
+        voltage = screen(Q.PACK_VOLTAGE, values["voltage"], len(cells))
+        current = screen(Q.CURRENT, values["current"])
+        remaining = screen(Q.REMAINING_CAPACITY, values["remaining_capacity"])
+        full = screen(Q.CAPACITY, values["full_capacity"])
         soc, soh, soc_source = values.get("soc"), values.get("soh"), SocSource.BMS
-        soc = None if soc is None else float(soc)  # whole percent on EG4: still a float
+        soc = screen(Q.PERCENT, None if soc is None else float(soc))  # whole % on EG4
         if soc is None and self.tail_soc and len(extra) == 1 and extra[0] <= 100:
             soc = float(extra[0])
         if soc is None:
             soc_source = SocSource.CAPACITY
-            if remaining is not None and full:
+            if remaining is not None and full and remaining <= full * REMAINING_SLACK:
                 soc = round(min(remaining / full, 1.0) * 1000) / 10
-        cells = values["cell_voltages"]
         low, high, average, delta, low_cell, high_cell = (
             cell_statistics(cells) or NO_CELL_STATISTICS
         )
         return PackAnalogValues(
             address=address,
             cell_voltages=cells,
-            temperatures=values["temperatures"],
+            temperatures=screen_all(Q.TEMPERATURE, values["temperatures"]),
             temperature_names=names,
             current=current,
             voltage=voltage,
@@ -199,11 +200,11 @@ class AnalogDecoder:
             else round(voltage * current * 1000) / 1000,
             remaining_capacity=remaining,
             full_capacity=full,
-            design_capacity=values.get("design_capacity"),
-            cycles=values["cycles"],
+            design_capacity=screen(Q.CAPACITY, values.get("design_capacity")),
+            cycles=screen(Q.CYCLES, values["cycles"]),
             soc=soc,
             soc_source=None if soc is None else soc_source,
-            soh=None if soh is None else float(soh),
+            soh=screen(Q.PERCENT, None if soh is None else float(soh)),
             cell_voltage_min=low,
             cell_voltage_max=high,
             cell_voltage_average=average,
