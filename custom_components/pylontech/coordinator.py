@@ -17,6 +17,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .bms import EnergyMeter, StackSummary, summarize
 from .bms.exceptions import (
     PylontechConnectionError,
     PylontechError,
@@ -36,8 +37,6 @@ from .const import (
     RESCAN_INTERVAL,
     UNRESPONSIVE_AFTER,
 )
-from .energy import EnergyMeter
-from .stack import StackSummary, summarize
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

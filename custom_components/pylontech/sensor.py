@@ -35,10 +35,9 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
+    from .bms import EnergyTotals, ExtremeCell, StackSummary
     from .bms.models import PackAlarmInfo, PackAnalogValues, PackData
     from .coordinator import PylontechConfigEntry, PylontechCoordinator
-    from .energy import EnergyTotals
-    from .stack import ExtremeCell, StackSummary
 
 PARALLEL_UPDATES = 0  # values come from the coordinator; nothing is polled per entity
 

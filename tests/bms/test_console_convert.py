@@ -14,8 +14,9 @@ from custom_components.pylontech.bms.console import (
 )
 from custom_components.pylontech.bms.console.convert import TEMPERATURE_NAMES
 from custom_components.pylontech.bms.console.models import CellTable, UnitTable
+from custom_components.pylontech.bms.derive import cell_statistics
 from custom_components.pylontech.bms.exceptions import PylontechConsoleError
-from custom_components.pylontech.bms.models import SocSource, cell_statistics
+from custom_components.pylontech.bms.models import SocSource
 from custom_components.pylontech.bms.serialize import stack_to_json
 from tests.bms.test_console_parse import parsed
 

@@ -26,6 +26,7 @@ from custom_components.pylontech.bms import (
     get_dialect,
     parse_frame,
 )
+from custom_components.pylontech.bms.derive import cell_statistics
 from custom_components.pylontech.bms.dialects import (
     PACE,
     PYLONTECH,
@@ -33,7 +34,6 @@ from custom_components.pylontech.bms.dialects import (
     RequestInfo,
 )
 from custom_components.pylontech.bms.dialects.decoders import AlarmDecoder
-from custom_components.pylontech.bms.models import cell_statistics
 from custom_components.pylontech.bms.simulator.served import analog_values
 from tests import captures
 

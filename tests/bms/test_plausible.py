@@ -21,8 +21,7 @@ from custom_components.pylontech.bms.console import (
     us_pack,
     us_stack,
 )
-from custom_components.pylontech.bms.dialects.decoders import AnalogDecoder
-from custom_components.pylontech.bms.dialects.layout import compiled
+from custom_components.pylontech.bms.derive import pack_values
 from custom_components.pylontech.bms.models import PackAnalogValues, SocSource
 from custom_components.pylontech.bms.plausible import RANGES, Quantity, screen, screen_all
 from tests import captures
@@ -120,7 +119,6 @@ def test_logged_keys_are_bounded() -> None:
     assert len(plausible._logged) <= plausible.MAX_LOGGED
 
 
-DERIVE = AnalogDecoder(block=compiled())
 
 
 def derived(**values: object) -> PackAnalogValues:
@@ -129,7 +127,7 @@ def derived(**values: object) -> PackAnalogValues:
         "design_capacity": 100.0, "cycles": 10, "cell_voltages": (3.33,) * 16,
         "temperatures": (25.0,),
     }  # fmt: skip
-    return DERIVE.pack_values({**base, **values}, b"", 2, ("pack",))
+    return pack_values({**base, **values}, b"", 2, ("pack",))
 
 
 def test_derived_values_come_from_screened_values() -> None:

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.pylontech.energy import (
+from custom_components.pylontech.bms.derive.energy_meter import (
     C_RATE,
     JOULES_PER_KWH,
     MAX_POWER_UNKNOWN_CAPACITY,

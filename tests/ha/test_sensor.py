@@ -9,12 +9,12 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.helpers import entity_registry as er
 import pytest
 
+from custom_components.pylontech.bms.derive import StackSummary, summarize
 from custom_components.pylontech.bms.models import PackData, StackData
 from custom_components.pylontech.bms.simulator import SimulatedStack
 from custom_components.pylontech.bms.simulator.served import analog_values
 from custom_components.pylontech.const import DOMAIN
 from custom_components.pylontech.sensor import _battery_state
-from custom_components.pylontech.stack import StackSummary, summarize
 
 from .conftest import Clock, add_entry, refresh, simulator_for
 from .snapshot_helpers import (

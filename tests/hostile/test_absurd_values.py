@@ -15,8 +15,8 @@ import pytest
 from custom_components.pylontech.bms import AnalogValues, SystemParameters, decode_response
 from custom_components.pylontech.bms.binary.frame import encode_frame, parse_frame
 from custom_components.pylontech.bms.console import hv_system, parse, us_stack
+from custom_components.pylontech.bms.derive.energy_meter import EnergyMeter, EnergyTotals
 from custom_components.pylontech.bms.dialects.eg4 import EXTRA_TEMPERATURES
-from custom_components.pylontech.energy import EnergyMeter, EnergyTotals
 from tests import captures
 from tests.bms.test_console_parse import dump
 

@@ -6,6 +6,7 @@ imports from this root only: what is named here is the library's public surface.
 
 from .binary.frame import Frame, FrameDecoder, encode_frame, parse_frame
 from .decode import decode_response, frame_from_text
+from .derive import EnergyMeter, EnergyTotals, ExtremeCell, StackSummary, summarize
 from .detect import detect
 from .dialects import DIALECTS, Dialect, dialect_for_frame, get_dialect
 from .exceptions import (
@@ -62,6 +63,9 @@ __all__ = [
     "ChargeDischargeManagement",
     "Detection",
     "Dialect",
+    "EnergyMeter",
+    "EnergyTotals",
+    "ExtremeCell",
     "Flag",
     "FlagCategory",
     "Frame",
@@ -96,6 +100,7 @@ __all__ = [
     "SoftwareVersion",
     "StackClient",
     "StackData",
+    "StackSummary",
     "SystemParameters",
     "Transport",
     "client_for",
@@ -110,5 +115,6 @@ __all__ = [
     "open_transport",
     "parse_frame",
     "stack_to_json",
+    "summarize",
     "to_json",
 ]

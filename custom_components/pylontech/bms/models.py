@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast, dataclass_transform
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from typing import Any, dataclass_transform
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
@@ -104,40 +101,6 @@ class Flag:
     key: str
     category: FlagCategory
     active: bool
-
-
-type CellStatistics = tuple[float, float, float, float, int, int]
-"""Lowest, highest, average and spread of the cell voltages (V), then the numbers (from 1) of
-the lowest and the highest cell."""
-
-
-def cell_statistics(cell_voltages: tuple[float | None, ...]) -> CellStatistics | None:
-    """Statistics of the valid cell voltages, or None when there is none."""
-    valid = cast("Sequence[float]", cell_voltages)  # min() raises if a None is among them
-    try:
-        low, high = min(valid), max(valid)
-    except TypeError:  # None among them: leave those out
-        valid = [v for v in cell_voltages if v is not None]
-        if not valid:
-            return None
-        low, high = min(valid), max(valid)
-    except ValueError:  # no cells at all
-        return None
-    if None in (low, high):  # a single cell, and it is None: min() compared nothing
-        return None
-    # round(x * 10**n) / 10**n: the nearest double to the rounded value, cheaper than
-    # round(x, n) on this hot path.
-    return (
-        low,
-        high,
-        round(sum(valid) * 10_000 / len(valid)) / 10_000,
-        round((high - low) * 1000) / 1000,
-        cell_voltages.index(low) + 1,
-        cell_voltages.index(high) + 1,
-    )
-
-
-NO_CELL_STATISTICS = (None, None, None, None, None, None)
 
 
 @model

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..dialects.decoders import AnalogDecoder
-from ..dialects.layout import compiled
+from ..derive.pack_values import pack_values
 from ..exceptions import PylontechConsoleError
 from ..models import PackData, SystemTotals
 from ..plausible import Quantity as Q, screen
@@ -35,9 +34,6 @@ if TYPE_CHECKING:
 
 TEMPERATURE_NAMES = ("pack", "cell_low", "cell_high", "mosfet", "unit", "cell_average")
 """Every name a console pack's or module's temperature gets (see `us_pack`, `hv_units`)."""
-
-# Only its pack_values is used: power, SOC source and cell statistics as for binary answers.
-_DERIVE = AnalogDecoder(block=compiled())
 
 
 def us_pack(
@@ -85,9 +81,7 @@ def us_pack(
         "temperatures": tuple(value for _, value in named),
     }
     names = tuple(name for name, _ in named)
-    return PackData(
-        address=index, analog=_DERIVE.pack_values(values, b"", index, names), alarm=None
-    )
+    return PackData(address=index, analog=pack_values(values, b"", index, names), alarm=None)
 
 
 def us_stack(
@@ -151,7 +145,7 @@ def _unit_pack(unit: UnitRow, cells: tuple[Any, ...]) -> PackData:
         "cell_voltages": tuple(cell.voltage for cell in cells),
         "temperatures": tuple(value for _, value in named),
     }
-    analog = _DERIVE.pack_values(values, b"", unit.index, tuple(name for name, _ in named))
+    analog = pack_values(values, b"", unit.index, tuple(name for name, _ in named))
     return PackData(address=unit.index, analog=analog, alarm=None)
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from ..derive.pack_values import pack_values
 from ..exceptions import PylontechDecodeError
 from ..models import (
-    NO_CELL_STATISTICS,
     AlarmInfo,
     AlarmLevel,
     AnalogValues,
@@ -18,10 +18,8 @@ from ..models import (
     PackAnalogValues,
     ProtocolVersion,
     Response,
-    SocSource,
-    cell_statistics,
 )
-from ..plausible import REMAINING_SLACK, Quantity as Q, screen, screen_all, screen_record
+from ..plausible import screen_record
 from .layout import Layout, walk
 
 if TYPE_CHECKING:
@@ -166,53 +164,8 @@ class AnalogDecoder:
     def pack_values(
         self, values: Values, extra: bytes, address: int | None, names: tuple[str, ...]
     ) -> PackAnalogValues:
-        """One pack's model from the values of its block, with the derived values.
-
-        SOC and SOH are the BMS's where the block has them ("soc", "soh"). The one place
-        power, SOC (from the BMS or the capacities) and the cell statistics are
-        derived; the simulator builds the models it serves through it too.
-        """
-        cells = screen_all(Q.CELL_VOLTAGE, values["cell_voltages"])
-        voltage = screen(Q.PACK_VOLTAGE, values["voltage"], len(cells))
-        current = screen(Q.CURRENT, values["current"])
-        remaining = screen(Q.REMAINING_CAPACITY, values["remaining_capacity"])
-        full = screen(Q.CAPACITY, values["full_capacity"])
-        soc, soh, soc_source = values.get("soc"), values.get("soh"), SocSource.BMS
-        soc = screen(Q.PERCENT, None if soc is None else float(soc))  # whole % on EG4
-        if soc is None and self.tail_soc and len(extra) == 1 and extra[0] <= 100:
-            soc = float(extra[0])
-        if soc is None:
-            soc_source = SocSource.CAPACITY
-            if remaining is not None and full and remaining <= full * REMAINING_SLACK:
-                soc = round(min(remaining / full, 1.0) * 1000) / 10
-        low, high, average, delta, low_cell, high_cell = (
-            cell_statistics(cells) or NO_CELL_STATISTICS
-        )
-        return PackAnalogValues(
-            address=address,
-            cell_voltages=cells,
-            temperatures=screen_all(Q.TEMPERATURE, values["temperatures"]),
-            temperature_names=names,
-            current=current,
-            voltage=voltage,
-            power=None
-            if voltage is None or current is None
-            else round(voltage * current * 1000) / 1000,
-            remaining_capacity=remaining,
-            full_capacity=full,
-            design_capacity=screen(Q.CAPACITY, values.get("design_capacity")),
-            cycles=screen(Q.CYCLES, values["cycles"]),
-            soc=soc,
-            soc_source=None if soc is None else soc_source,
-            soh=screen(Q.PERCENT, None if soh is None else float(soh)),
-            cell_voltage_min=low,
-            cell_voltage_max=high,
-            cell_voltage_average=average,
-            cell_voltage_delta=delta,
-            cell_voltage_min_cell=low_cell,
-            cell_voltage_max_cell=high_cell,
-            extra=extra,
-        )
+        """One pack's model from the values of its block (`derive.pack_values`)."""
+        return pack_values(values, extra, address, names, tail_soc=self.tail_soc)
 
 
 type FlagRow = tuple[str, int, str, FlagCategory]

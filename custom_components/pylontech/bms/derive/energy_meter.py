@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import logging
 from typing import Protocol
 
-from .bms.plausible import Quantity, screen
+from ..plausible import Quantity, screen
 
 JOULES_PER_KWH = 3_600_000.0
 C_RATE = 3.0

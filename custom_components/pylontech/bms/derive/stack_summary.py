@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .bms.models import PackAnalogValues, StackData
+    from ..models import PackAnalogValues, StackData
 
 
 @dataclass(frozen=True, slots=True)

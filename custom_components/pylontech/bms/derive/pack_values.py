@@ -1,0 +1,107 @@
+"""One pack's derived values: every value is screened, then power, SOC and cell statistics.
+
+The one place they are derived, for every binary dialect, the console and the simulator alike
+(design.md section 3).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from ..models import PackAnalogValues, SocSource
+from ..plausible import REMAINING_SLACK, Quantity as Q, screen, screen_all
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+type Values = dict[str, Any]
+
+type CellStatistics = tuple[float, float, float, float, int, int]
+"""Lowest, highest, average and spread of the cell voltages (V), then the numbers (from 1) of
+the lowest and the highest cell."""
+
+
+def cell_statistics(cell_voltages: tuple[float | None, ...]) -> CellStatistics | None:
+    """Statistics of the valid cell voltages, or None when there is none."""
+    valid = cast("Sequence[float]", cell_voltages)  # min() raises if a None is among them
+    try:
+        low, high = min(valid), max(valid)
+    except TypeError:  # None among them: leave those out
+        valid = [v for v in cell_voltages if v is not None]
+        if not valid:
+            return None
+        low, high = min(valid), max(valid)
+    except ValueError:  # no cells at all
+        return None
+    if None in (low, high):  # a single cell, and it is None: min() compared nothing
+        return None
+    # round(x * 10**n) / 10**n: the nearest double to the rounded value, cheaper than
+    # round(x, n) on this hot path.
+    return (
+        low,
+        high,
+        round(sum(valid) * 10_000 / len(valid)) / 10_000,
+        round((high - low) * 1000) / 1000,
+        cell_voltages.index(low) + 1,
+        cell_voltages.index(high) + 1,
+    )
+
+
+NO_CELL_STATISTICS = (None, None, None, None, None, None)
+
+
+def pack_values(
+    values: Values,
+    extra: bytes,
+    address: int | None,
+    names: tuple[str, ...],
+    *,
+    tail_soc: bool = False,
+) -> PackAnalogValues:
+    """One pack's model from the values its block carries, with the derived values.
+
+    `tail_soc`: the block may end with one SOC byte (PACE 1B470 firmware, protocol.md 3.3).
+
+    SOC and SOH are the BMS's where the block has them ("soc", "soh"). The one place
+    power, SOC (from the BMS or the capacities) and the cell statistics are
+    derived; the simulator builds the models it serves through it too.
+    """
+    cells = screen_all(Q.CELL_VOLTAGE, values["cell_voltages"])
+    voltage = screen(Q.PACK_VOLTAGE, values["voltage"], len(cells))
+    current = screen(Q.CURRENT, values["current"])
+    remaining = screen(Q.REMAINING_CAPACITY, values["remaining_capacity"])
+    full = screen(Q.CAPACITY, values["full_capacity"])
+    soc, soh, soc_source = values.get("soc"), values.get("soh"), SocSource.BMS
+    soc = screen(Q.PERCENT, None if soc is None else float(soc))  # whole % on EG4
+    if soc is None and tail_soc and len(extra) == 1 and extra[0] <= 100:
+        soc = float(extra[0])
+    if soc is None:
+        soc_source = SocSource.CAPACITY
+        if remaining is not None and full and remaining <= full * REMAINING_SLACK:
+            soc = round(min(remaining / full, 1.0) * 1000) / 10
+    low, high, average, delta, low_cell, high_cell = cell_statistics(cells) or NO_CELL_STATISTICS
+    return PackAnalogValues(
+        address=address,
+        cell_voltages=cells,
+        temperatures=screen_all(Q.TEMPERATURE, values["temperatures"]),
+        temperature_names=names,
+        current=current,
+        voltage=voltage,
+        power=None
+        if voltage is None or current is None
+        else round(voltage * current * 1000) / 1000,
+        remaining_capacity=remaining,
+        full_capacity=full,
+        design_capacity=screen(Q.CAPACITY, values.get("design_capacity")),
+        cycles=screen(Q.CYCLES, values["cycles"]),
+        soc=soc,
+        soc_source=None if soc is None else soc_source,
+        soh=screen(Q.PERCENT, None if soh is None else float(soh)),
+        cell_voltage_min=low,
+        cell_voltage_max=high,
+        cell_voltage_average=average,
+        cell_voltage_delta=delta,
+        cell_voltage_min_cell=low_cell,
+        cell_voltage_max_cell=high_cell,
+        extra=extra,
+    )
