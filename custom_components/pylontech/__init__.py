@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
-from .bms.stack_client import client_for
-from .bms.transport import Transport, open_transport
+from .bms import Transport, client_for, open_transport
 from .const import CONF_BAUDRATE, CONF_DEVICE, CONF_DIALECT, DOMAIN
 from .coordinator import PylontechConfigEntry, PylontechCoordinator
 from .entity import pack_identifier, stack_device_info, stack_identifier

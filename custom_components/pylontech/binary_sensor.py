@@ -17,7 +17,7 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 
-from .bms.models import FlagCategory
+from .bms import FlagCategory
 from .entity import PylontechPackEntity, add_pack_entities
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .bms.models import Flag, PackAlarmInfo, PackData
+    from .bms import Flag, PackAlarmInfo, PackData
     from .coordinator import PylontechConfigEntry, PylontechCoordinator
 
 PARALLEL_UPDATES = 0  # values come from the coordinator; nothing is polled per entity

@@ -17,14 +17,16 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .bms import EnergyMeter, StackSummary, summarize
-from .bms.exceptions import (
+from .bms import (
+    EnergyMeter,
     PylontechConnectionError,
     PylontechError,
     PylontechGatewayBusyError,
     PylontechProtocolError,
     PylontechResponseError,
     PylontechTimeoutError,
+    StackSummary,
+    summarize,
 )
 from .const import (
     CONF_ADDRESSES,
@@ -44,8 +46,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
-    from .bms.models import PackData, PackIdentity, StackData
-    from .bms.stack_client import StackClient
+    from .bms import PackData, PackIdentity, StackClient, StackData
 
 type PylontechConfigEntry = ConfigEntry[PylontechCoordinator]
 

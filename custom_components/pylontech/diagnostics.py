@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_HOST
 
-from .bms.redact import Redactor, identity_strings, opaque
-from .bms.serialize import stack_to_json, to_json
+from .bms import Redactor, identity_strings, opaque, stack_to_json, to_json
 from .const import CONF_DEVICE
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from .bms.link import RawFrame
+    from .bms import RawFrame
     from .coordinator import PylontechConfigEntry
 
 TO_REDACT = {CONF_HOST, CONF_DEVICE, "serial_number", "barcode", "unique_id"}

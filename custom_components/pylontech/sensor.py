@@ -25,7 +25,7 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 
-from .bms.models import AlarmLevel
+from .bms import AlarmLevel
 from .entity import PylontechPackEntity, PylontechStackEntity, add_pack_entities
 
 if TYPE_CHECKING:
@@ -35,8 +35,14 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .bms import EnergyTotals, ExtremeCell, StackSummary
-    from .bms.models import PackAlarmInfo, PackAnalogValues, PackData
+    from .bms import (
+        EnergyTotals,
+        ExtremeCell,
+        PackAlarmInfo,
+        PackAnalogValues,
+        PackData,
+        StackSummary,
+    )
     from .coordinator import PylontechConfigEntry, PylontechCoordinator
 
 PARALLEL_UPDATES = 0  # values come from the coordinator; nothing is polled per entity
