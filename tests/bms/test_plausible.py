@@ -119,8 +119,6 @@ def test_logged_keys_are_bounded() -> None:
     assert len(plausible._logged) <= plausible.MAX_LOGGED
 
 
-
-
 def derived(**values: object) -> PackAnalogValues:
     base: dict[str, object] = {
         "voltage": 53.3, "current": -10.0, "remaining_capacity": 50.0, "full_capacity": 100.0,
