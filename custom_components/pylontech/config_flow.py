@@ -71,7 +71,23 @@ BAUDRATE_SELECTOR = selector.SelectSelector(
 )
 
 
-def _network_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
+type FormSchema = Any
+"""A form's schema. Home Assistant 2026.10+ types forms with probatio's Schema and makes
+`voluptuous` an alias of probatio at run time; older releases type them with voluptuous's."""
+
+
+def _device_field() -> object:
+    """The serial port field: Home Assistant's serial port selector, else a text field.
+
+    The selector (where Home Assistant has one) lists USB adapters and ESPHome serial proxies
+    (an ``esphome-hass://`` URL, which serialx opens through HA's ESPHome integration) and takes
+    any path or URL typed in by hand.
+    """
+    port_selector = getattr(selector, "SerialPortSelector", None)
+    return str if port_selector is None else port_selector()
+
+
+def _network_schema(defaults: dict[str, Any], *, with_name: bool) -> FormSchema:
     fields: dict[Any, Any] = {
         vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str,
         vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): vol.Coerce(int),
@@ -81,10 +97,10 @@ def _network_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
     return vol.Schema(fields)
 
 
-def _serial_schema(defaults: dict[str, Any], *, with_name: bool) -> vol.Schema:
+def _serial_schema(defaults: dict[str, Any], *, with_name: bool) -> FormSchema:
     baudrate = str(defaults.get(CONF_BAUDRATE, DEFAULT_BAUDRATE))
     fields: dict[Any, Any] = {
-        vol.Required(CONF_DEVICE, default=defaults.get(CONF_DEVICE, "")): str,
+        vol.Required(CONF_DEVICE, default=defaults.get(CONF_DEVICE, "")): _device_field(),
         vol.Required(CONF_BAUDRATE, default=baudrate): BAUDRATE_SELECTOR,
     }
     if with_name:
@@ -349,4 +365,5 @@ class PylontechOptionsFlow(OptionsFlow):
                     )
                 )
             )
-        return self.async_show_form(step_id="init", data_schema=vol.Schema(fields))
+        form: FormSchema = vol.Schema(fields)
+        return self.async_show_form(step_id="init", data_schema=form)

@@ -6,10 +6,11 @@ thousand entities, and most values stay the same from one poll to the next.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.const import CONF_NAME
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -73,6 +74,27 @@ def stack_device_info(coordinator: PylontechCoordinator) -> DeviceInfo:
     )
 
 
+VIA_DEVICE_ID = "via_device_id" in DeviceInfo.__optional_keys__ | DeviceInfo.__required_keys__
+"""Home Assistant 2026.8+ links a device to its parent by registry id; the identifier form
+(`via_device`) is deprecated there and stops working in 2027.8."""
+
+
+def link_to_stack(coordinator: PylontechCoordinator, info: DeviceInfo) -> DeviceInfo:
+    """`info` connected via the stack device, in the form the running Home Assistant takes.
+
+    The stack device is registered before any platform is set up, so it can be found by id.
+    """
+    fields = cast("dict[str, object]", info)
+    if not VIA_DEVICE_ID:
+        fields["via_device"] = stack_identifier(coordinator)
+        return info
+    registry = dr.async_get(coordinator.hass)
+    for device in dr.async_entries_for_config_entry(registry, coordinator.config_entry.entry_id):
+        if stack_identifier(coordinator) in device.identifiers:
+            fields["via_device_id"] = device.id
+    return info
+
+
 def pack_identifier(coordinator: PylontechCoordinator, address: int) -> tuple[str, str]:
     """The device-registry identifier of a pack's device."""
     return (DOMAIN, f"{coordinator.config_entry.entry_id}_{address}")
@@ -128,15 +150,17 @@ class PylontechPackEntity(PylontechEntity):
         identity = coordinator.identities.get(address)
         master = coordinator.identities.get(coordinator.addresses[0])
         self._attr_unique_id = f"{entry.entry_id}_{address}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={pack_identifier(coordinator, address)},
-            name=f"{entry.data[CONF_NAME]} {coordinator.pack_word} {coordinator.pack_number(address)}",
-            manufacturer=(identity.manufacturer if identity else None)
-            or (master.manufacturer if master else None),
-            model=identity.model if identity else None,
-            serial_number=identity.serial_number if identity else None,
-            sw_version=identity.software_version if identity else None,
-            via_device=stack_identifier(coordinator),
+        self._attr_device_info = link_to_stack(
+            coordinator,
+            DeviceInfo(
+                identifiers={pack_identifier(coordinator, address)},
+                name=f"{entry.data[CONF_NAME]} {coordinator.pack_word} {coordinator.pack_number(address)}",
+                manufacturer=(identity.manufacturer if identity else None)
+                or (master.manufacturer if master else None),
+                model=identity.model if identity else None,
+                serial_number=identity.serial_number if identity else None,
+                sw_version=identity.software_version if identity else None,
+            ),
         )
         super().__init__(coordinator, description)
 

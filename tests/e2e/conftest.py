@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+import re
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 USER = {"name": "Test User", "username": "tester", "password": "e2e-password"}
+WARNED = re.compile(r"deprecat|will stop working|no longer (be )?supported", re.IGNORECASE)
+
+
+def deprecation_lines(log: str) -> list[str]:
+    """Lines of a `hass` log that call this integration deprecated or say it will stop working
+    (Home Assistant names the integration, or its file, in such a report)."""
+    return [line for line in log.splitlines() if "pylontech" in line and WARNED.search(line)]
 
 
 class Clock:
@@ -62,6 +70,8 @@ async def running_stack(
     """Simulator, `hass`, onboarding, the integration added as a user adds it; all stopped after.
 
     With `console` (a console model such as "force-h2"), the simulator is that console instead.
+    Once all went well, the log must hold no report that the integration uses something
+    deprecated (the newest Home Assistant tells what will stop working in its next releases).
     """
     simulator: Simulator | ConsoleSimulator = (
         Simulator(dialect, packs, clock=Clock(), seed=11)
@@ -85,3 +95,4 @@ async def running_stack(
                 yield Running(simulator, hass, api, result["result"])
         finally:
             await hass.stop()
+    assert deprecation_lines(hass.log.read_text(errors="replace")) == []

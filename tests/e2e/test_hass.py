@@ -8,9 +8,11 @@ import asyncio
 import socket
 from typing import TYPE_CHECKING, Any
 
+from awesomeversion import AwesomeVersion
+
 from custom_components.pylontech.bms.simulator import ConsoleSimulator, Simulator
 
-from .conftest import running_stack
+from .conftest import deprecation_lines, running_stack
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -68,6 +70,17 @@ async def test_real_home_assistant(tmp_path: Path) -> None:
             assert states[f"{prefix}_voltage"]["attributes"]["unit_of_measurement"] == "V"
         assert states["sensor.battery_power"]["attributes"]["device_class"] == "power"
 
+        # The serial form as the frontend gets it: the port field is HA's serial port selector
+        # (USB adapters, ESPHome serial proxies, or typed by hand) where HA has it.
+        form = await api.config_flow("pylontech", {"next_step_id": "serial"})
+        assert form["step_id"] == "serial"
+        device = next(field for field in form["data_schema"] if field["name"] == "device")
+        version = AwesomeVersion((await api.get("/api/config"))["version"])
+        if version >= AwesomeVersion("2026.10.0"):
+            assert device["selector"] == {"serial_port": {}}
+        else:
+            assert device["type"] == "string"
+
         # Every request dropped: the next poll fails and every entity goes unavailable ...
         simulator.faults = "drop=1"
         await _refresh(api, voltage.format(1))
@@ -117,3 +130,23 @@ async def test_real_home_assistant_console_string(tmp_path: Path) -> None:
                 assert float(states[f"{prefix}_cell_{cell}_voltage"]["state"]) == millivolts / 1000
         string = sum(unit.voltage_mv for unit in units) / 1000
         assert float(states["sensor.battery_voltage"]["state"]) == string
+
+
+def test_deprecation_reports_are_recognised() -> None:
+    """The report HA 2026.8+ logs for a `via_device` link (seen on 2026.11.0), and none of the
+    lines every start logs for a custom integration."""
+    reported = (
+        "2026-12-06 10:12:01.123 WARNING (MainThread) [homeassistant.helpers.frame] Detected that"
+        " custom integration 'pylontech' calls `device_registry.async_get_or_create` with a"
+        " deprecated `via_device` parameter; use `via_device_id` instead at"
+        " custom_components/pylontech/entity.py, line 53: async_add_entities(entities). This will"
+        " stop working in Home Assistant 2027.8.0, please create a bug report at"
+        " https://github.com/pylontech-bms/ha-pylontech/issues"
+    )
+    untested = (
+        "2026-12-06 10:11:58.456 WARNING (SyncWorker_0) [homeassistant.loader] We found a custom"
+        " integration pylontech which has not been tested by Home Assistant. This component might"
+        " cause stability problems, be sure to disable it if you experience issues with Home"
+        " Assistant"
+    )
+    assert deprecation_lines(f"{untested}\n{reported}\n") == [reported]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -141,3 +142,15 @@ async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """One poll of the stack, and the state writes it causes."""
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
+
+
+def device_of(hass: HomeAssistant, entry: MockConfigEntry, identifier: str) -> dr.DeviceEntry:
+    """The entry's device with the identifier (DOMAIN, `identifier`).
+
+    By config entry, as every Home Assistant we test can look up (`async_get_device` is
+    deprecated from 2026.9 on).
+    """
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    found = [device for device in devices if (DOMAIN, identifier) in device.identifiers]
+    assert len(found) == 1, f"{len(found)} devices with {identifier!r}"
+    return found[0]

@@ -16,7 +16,7 @@ from custom_components.pylontech.bms.simulator import ConsoleSimulator
 from custom_components.pylontech.const import CONF_ADDRESSES, CONF_DIALECT, DOMAIN
 from custom_components.pylontech.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import FAST_OPTIONS, Clock, refresh
+from .conftest import FAST_OPTIONS, Clock, device_of, refresh
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -164,7 +164,7 @@ async def test_console_diagnostics_redact_barcodes(
     commands = {frame["command"] for frame in diagnostics["raw_frames"]}
     assert {"pwr", "unit", "bat"} <= commands
     text = repr(diagnostics)
-    barcode = dr.async_get(hass).async_get_device({(DOMAIN, entry.entry_id)}).serial_number  # type: ignore[union-attr]
+    barcode = device_of(hass, entry, entry.entry_id).serial_number
     assert barcode
     assert barcode not in text
     assert diagnostics["stack"]["dialect"] == "console"

@@ -20,7 +20,7 @@ from custom_components.pylontech.bms.simulator.binary.stack import SimulatedStac
 from custom_components.pylontech.const import CONF_ADDRESSES, DOMAIN
 from custom_components.pylontech.coordinator import ISSUE_GATEWAY_BUSY, ISSUE_UNRESPONSIVE
 
-from .conftest import Clock, add_entry, entry_for, simulator_for
+from .conftest import Clock, add_entry, device_of, entry_for, simulator_for
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -221,8 +221,7 @@ async def test_a_new_pack_appears_without_a_reload(
         state = hass.states.get("sensor.battery_pack_3_voltage")
         assert state is not None
         assert float(state.state) == full.analog_values(3).voltage
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_3")})
-        assert device is not None
+        device = device_of(hass, entry, f"{entry.entry_id}_3")
         assert device.name == "Battery Pack 3"
         await hass.config_entries.async_unload(entry.entry_id)
 
@@ -235,12 +234,10 @@ async def test_remove_a_pack_that_is_gone(
     async with simulator_for("pace", 3, clock) as simulator:
         entry = await add_entry(hass, simulator)
         coordinator: PylontechCoordinator = entry.runtime_data
-        devices = dr.async_get(hass)
         ws = await hass_ws_client(hass)
 
         async def remove(identifier: str) -> bool:
-            device = devices.async_get_device(identifiers={(DOMAIN, identifier)})
-            assert device is not None
+            device = device_of(hass, entry, identifier)
             await ws.send_json_auto_id(
                 {
                     "type": "config/device_registry/remove_config_entry",

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 import re
 
+import homeassistant.components
 import pytest
 import yaml
 
@@ -25,13 +26,14 @@ ICONS = json.loads((PACKAGE / "icons.json").read_text())
 QUALITY = yaml.safe_load((PACKAGE / "quality_scale.yaml").read_text())
 
 # Every rule of the integration quality scale (developers.home-assistant.io, "Integration
-# quality scale"; the same 52 names as the quality_scale.yaml files of HA 2026.2's integrations).
+# quality scale"; the same 54 names as the quality_scale.yaml files of HA 2026.10's integrations,
+# which added docs-conditions and docs-triggers).
 RULES = {
     "bronze": [
         "action-setup", "appropriate-polling", "brands", "common-modules",
         "config-flow-test-coverage", "config-flow", "dependency-transparency", "docs-actions",
-        "docs-high-level-description", "docs-installation-instructions",
-        "docs-removal-instructions", "entity-event-setup", "entity-unique-id", "has-entity-name",
+        "docs-conditions", "docs-high-level-description", "docs-installation-instructions",
+        "docs-removal-instructions", "docs-triggers", "entity-event-setup", "entity-unique-id", "has-entity-name",
         "runtime-data", "test-before-configure", "test-before-setup", "unique-config-entry",
     ],
     "silver": [
@@ -164,6 +166,16 @@ def test_quality_scale_lists_every_rule_honestly() -> None:
             continue
         assert value["status"] in {"todo", "exempt"}, name
         assert value["comment"].strip(), name
+
+
+def test_quality_scale_knows_the_rules_of_the_running_home_assistant() -> None:
+    """Every rule that the running Home Assistant's own integrations list is in ours."""
+    components = Path(homeassistant.components.__file__).parent
+    listed = set()
+    for path in components.glob("*/quality_scale.yaml"):
+        listed |= set((yaml.safe_load(path.read_text()) or {}).get("rules", {}))
+    assert len(listed) > 40  # the files are there (HA 2024.11+ ships them)
+    assert listed <= set(QUALITY["rules"])
 
 
 def test_parallel_updates_on_every_platform() -> None:
