@@ -1,5 +1,7 @@
 """The integration's pages in a real browser: headless Chromium logs in to a real `hass`, opens the
 stack's device page and a pack's, and saves screenshots; the pages show the packs and their values.
+It then opens the add-stack forms as an owner does (Add integration, then a menu option) and reads
+them: every label and help text is shown, and no "Translation error".
 
 The browser is Debian's `chromium`, driven by playwright-core from npm (`tests/e2e/browser/`); both
 come from `scripts/setup`. `UPDATE_SCREENSHOTS=1` also writes the screenshots the README shows
@@ -27,6 +29,10 @@ SCRIPT = BROWSER / "screenshot.mjs"
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = ROOT / "docs" / "screenshots"
 SCREENSHOTS = {"stack": "device-page.png", "pack": "pack-page.png"}
+STRINGS = json.loads((ROOT / "custom_components" / "pylontech" / "strings.json").read_text())
+ADD = "/config/integrations/dashboard/add?domain=pylontech"
+"""Where "Add integration" for this domain opens its config flow (the my-link config_flow_start),
+after "Do you want to set up Pylontech BMS?" (OK)."""
 
 
 def _missing() -> str | None:
@@ -115,16 +121,21 @@ async def test_device_pages_in_a_browser(tmp_path: Path) -> None:
         pack_values = [await _displayed(api, states, e) for e in watched[2:]]  # ..., "57%"
 
         shots = {name: tmp_path / file for name, file in SCREENSHOTS.items()}
+        steps = STRINGS["config"]["step"]
+        menu = steps["user"]["menu_options"]
         result = await _browse(api, [
             {"path": f"/config/devices/device/{devices['Battery']['id']}",
              "screenshot": str(shots["stack"]),
              "waitFor": ["Battery Pack 1", "Battery Pack 2", *stack_values]},
             {"path": f"/config/devices/device/{devices['Battery Pack 1']['id']}",
              "screenshot": str(shots["pack"]), "waitFor": ["Battery Pack 1", *pack_values]},
+            *[{"path": ADD, "click": ["OK", menu[step]], "screenshot": str(tmp_path / f"{step}-form.png"),
+               "waitFor": [steps[step]["title"], *steps[step]["data"].values()]}
+              for step in ("network", "serial")],
         ])  # fmt: skip
 
     assert result["errors"] == [], result["errors"]  # uncaught exceptions in the frontend
-    stack_page, pack_page = result["pages"]
+    stack_page, pack_page = result["pages"][:2]
     for page in (stack_page, pack_page):
         assert page["ready"], f"{page['path']} lacks {page['missing']}:\n{page['text']}"
     stack_lines = set(stack_page["text"].splitlines())
@@ -141,6 +152,13 @@ async def test_device_pages_in_a_browser(tmp_path: Path) -> None:
         "State of charge",
     } <= pack_lines
     assert set(pack_values) <= pack_lines, (pack_values, pack_page["text"])
+    # The add-stack forms as they open: title, labels and help texts, and not one text the
+    # frontend failed to format (it shows "Translation error: ..." in the text's place).
+    for page, step in zip(result["pages"][2:], ("network", "serial"), strict=True):
+        assert page["ready"], f"{step} form lacks {page['missing']}:\n{page['text']}"
+        assert "Translation error" not in page["text"], page["text"]
+        for description in steps[step]["data_description"].values():
+            assert " ".join(description.split()) in page["text"], (description, page["text"])
     for shot in shots.values():
         assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 

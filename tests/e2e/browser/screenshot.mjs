@@ -6,6 +6,9 @@
 //     node screenshot.mjs '[{"path": "/config/devices/device/<id>", "screenshot": "out.png",
 //                           "waitFor": ["Battery Pack 1"]}, ...]'
 //
+// A page may also list texts to `click` once each shows, in order, before waiting for `waitFor`
+// (the options of a config flow's menu, for example).
+//
 // Logging in: the frontend keeps its tokens in localStorage under "hassTokens" (the object
 // home-assistant-js-websocket's getAuth saves and loads back); the browser context starts with
 // the test's tokens there, so the frontend opens already logged in, as after "Keep me logged in".
@@ -111,9 +114,15 @@ async function main() {
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     const results = [];
-    for (const { path, screenshot, waitFor = [] } of pages) {
+    for (const { path, screenshot, waitFor = [], click = [] } of pages) {
       const start = Date.now();
       await page.goto(`${hassUrl}${path}`, { waitUntil: "load" });
+      // What a person clicks first, in order (a menu option, a button), each once it shows.
+      for (const label of click) {
+        const found = await settle(page, [label]);
+        if (!found.ready) break;
+        await page.getByText(label, { exact: true }).first().click();
+      }
       const { ready, missing, text } = await settle(page, waitFor);
       if (screenshot) await page.screenshot({ path: screenshot });
       const seconds = (Date.now() - start) / 1000;
