@@ -202,4 +202,6 @@ async def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Each line as it is printed, also into a pipe (a test or a log waits for "Ctrl-C stops").
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     sys.exit(asyncio.run(main()))

@@ -87,6 +87,7 @@ _forky_command() {
         mount --bind "$repo" "$root$repo"
         exec chroot "$root" /usr/bin/env -i -C "$repo" HOME=/root LANG=C.UTF-8 \
             PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin TERM="${TERM:-dumb}" CI="${CI:-}" \
+            PYTHONUNBUFFERED="${PYTHONUNBUFFERED:-}" \
             PIP_CERT=/etc/host-ca.crt SSL_CERT_FILE=/etc/host-ca.crt \
             REQUESTS_CA_BUNDLE=/etc/host-ca.crt PIP_DISABLE_PIP_VERSION_CHECK=1 \
             PIP_DEFAULT_TIMEOUT=180 "$@"

@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 
+import pytest
+
 from .conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +47,7 @@ def test_develop_runs_and_reuses(tmp_path: Path) -> None:
             assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+@pytest.mark.timeout(300)  # the output is read line by line: a silent develop must not hang CI
 def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
     """Without --exit it runs until Ctrl-C (SIGINT), then stops Home Assistant and the simulator."""
     http_port, sim_port = free_port(), free_port()
