@@ -22,9 +22,7 @@ from homeassistant.helpers import selector
 import voluptuous as vol
 
 from . import transport_for
-from .bms.detect import detect
-from .bms.dialects import get_dialect
-from .bms.exceptions import (
+from .bms import (
     PylontechBudgetError,
     PylontechConnectionError,
     PylontechDetectionError,
@@ -32,6 +30,8 @@ from .bms.exceptions import (
     PylontechGatewayBusyError,
     PylontechTimeoutError,
     PylontechUnknownDialectError,
+    detect,
+    get_dialect,
 )
 from .const import (
     BAUDRATES,
@@ -59,7 +59,7 @@ from .const import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from .bms.models import Detection
+    from .bms import Detection
     from .coordinator import PylontechConfigEntry
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")  # fmt: skip

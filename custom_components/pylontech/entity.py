@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity, EntityDescription
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .bms.models import PackData
+    from .bms import PackData
     from .coordinator import PylontechConfigEntry
 
 

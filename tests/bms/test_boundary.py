@@ -49,3 +49,14 @@ assert not [m for m in sys.modules if m.startswith("homeassistant") and sys.modu
     )
     assert result.returncode == 0, result.stderr
     assert "protocol version" in result.stdout
+
+
+def test_integration_uses_only_the_public_root() -> None:
+    """The integration's modules import the library as `.bms` and nothing below it: what they
+    use is the library's public surface (bms/__init__.py), not its internals."""
+    integration = sorted(LIBRARY.parent.glob("*.py"))
+    assert len(integration) >= 8
+    for path in integration:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                assert not node.module.startswith("bms."), f"{path.name}: from .{node.module}"

@@ -26,6 +26,7 @@ from custom_components.pylontech.bms import (
     parse_frame,
 )
 from custom_components.pylontech.bms.dialects import DIALECTS, PYLONTECH, SEPLOS, claims
+from custom_components.pylontech.bms.dialects.answers import answer_to, pack_named
 from custom_components.pylontech.bms.dialects.layout import walk
 from custom_components.pylontech.bms.serialize import to_json
 from tests import captures
@@ -303,3 +304,31 @@ def test_shared_manufacturer_layout() -> None:
     capture = next(c for c in LATER if c.id == "seplos-v2-0x20:8:0x51")
     frame = parse_frame(capture.raw)
     assert PYLONTECH.decode(0x51, frame) == SEPLOS.decode(0x51, frame)
+
+
+@pytest.mark.parametrize("capture", ALARM_OR_ANALOG, ids=lambda c: c.id)
+def test_an_answer_for_another_pack_is_refused(capture: captures.Capture) -> None:
+    """The rule the client reads with: a real answer is taken for the pack it names (or for
+    any pack, if it names none) and refused, saying why, when another pack was asked."""
+    frame = parse_frame(capture.raw)
+    dialect = get_dialect(DIALECT_OF[capture.file])
+    response = answer_to(dialect, frame, capture.command)
+    named = pack_named(response)
+    if named is None:  # an all-packs answer
+        assert answer_to(dialect, frame, capture.command, pack=3) == response
+        return
+    assert answer_to(dialect, frame, capture.command, pack=named) == response
+    with pytest.raises(PylontechDecodeError, match=f"for pack {named} while pack {named + 1}"):
+        answer_to(dialect, frame, capture.command, pack=named + 1)
+
+
+READ_REQUESTS = [c for c in captures.VALID if c.direction == "request" and c.command in (0x42, 0x44)]
+
+
+@pytest.mark.parametrize("capture", READ_REQUESTS, ids=lambda c: c.id)
+def test_a_request_is_never_an_answer(capture: captures.Capture) -> None:
+    """Our echo or another master's request on the bus, as captured, is refused as a request."""
+    frame = parse_frame(capture.raw)
+    dialect = get_dialect(DIALECT_OF[capture.file])
+    with pytest.raises(PylontechDecodeError, match="a request on the bus"):
+        answer_to(dialect, frame, capture.command)

@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING, TypeVar
 
 from ..const import INFO_ALL_PACKS, MAX_FRAME_LENGTH
+from ..dialects.answers import answer_to
 from ..exceptions import (
     PylontechBudgetError,
     PylontechDecodeError,
@@ -318,29 +319,13 @@ class PylontechClient(LinkClient):
     ) -> Response | None:
         """The decoded answer if `frame` answers this request, else None (logged and dropped).
 
-        The ADR of an answer is not compared: a PACE master answers for its slaves with its own
-        ADR (protocol.md 1.5). What identifies an answer is that it is one (not a request: our
-        echo or another master's), in this dialect's VER and CID1 (a frame of another dialect
-        would be read with the wrong table; detection finds the dialect first), that its INFO
-        fits the command's layout, and that the pack it names is the pack asked for.
+        The rule is `dialects.answer_to`, the one detection uses too.
         """
-        if frame.is_request:
-            _LOGGER.debug("dropped a request on the bus: %r", frame.raw)
-            return None
-        if (frame.ver, frame.cid1) != (self.dialect.ver, self.dialect.cid1):
-            # Another dialect's frame would be read with the wrong table: never a value.
-            _LOGGER.debug("dropped a frame of another dialect: %r", frame.raw)
-            return None
         try:
-            response = self.dialect.decode(code, frame, all_packs=all_packs)
+            return answer_to(self.dialect, frame, code, pack=pack, all_packs=all_packs)
         except PylontechDecodeError as err:
-            _LOGGER.debug("dropped an answer to another command: %s", err)
+            _LOGGER.debug("dropped %s", err)
             return None
-        named = _pack_named(response)
-        if pack is not None and pack != INFO_ALL_PACKS and named not in (None, pack):
-            _LOGGER.debug("dropped an answer for pack %s while asking pack %s", named, pack)
-            return None
-        return response
 
 
 def _frame_complete() -> Callable[[bytes], bool]:
@@ -351,12 +336,3 @@ def _frame_complete() -> Callable[[bytes], bool]:
         return bool(decoder.feed(data))
 
     return complete
-
-
-def _pack_named(response: Response) -> int | None:
-    """The pack address an answer names, if it names one."""
-    if isinstance(response, AnalogValues | AlarmInfo):
-        return None if response.all_packs else response.packs[0].address
-    if isinstance(response, ChargeDischargeManagement | SerialNumber | SoftwareVersion):
-        return response.address
-    return None

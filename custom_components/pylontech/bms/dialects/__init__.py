@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..exceptions import PylontechDecodeError, PylontechError, PylontechUnknownDialectError
+from .answers import answer_to
 from .base import Command, Dialect, RequestInfo, Wire
 from .boqiang import BOQIANG
 from .console import CONSOLE
@@ -39,17 +40,14 @@ def get_dialect(name: str) -> Dialect:
 def claims(dialect: Dialect, frame: Frame, command: int) -> bool:
     """Whether `frame` can be `dialect`'s answer to read command `command`.
 
-    It must carry the dialect's VER and CID1 and be a request-free answer whose INFO fits the
-    command's layout; an error return code fits any layout. This is what the client accepts.
+    The rule is `answer_to`'s; an error return code is an answer too, whatever the layout.
     """
-    if (frame.ver, frame.cid1) != (dialect.ver, dialect.cid1) or command not in dialect.commands:
-        return False
     try:
-        dialect.decode(command, frame)
+        answer_to(dialect, frame, command)
     except PylontechDecodeError:
         return False
     except PylontechError:
-        return True  # an error return code: an answer, whatever the layout
+        return True
     return True
 
 
@@ -82,6 +80,7 @@ __all__ = [
     "Dialect",
     "RequestInfo",
     "Wire",
+    "answer_to",
     "claims",
     "dialect_for_frame",
     "get_dialect",
