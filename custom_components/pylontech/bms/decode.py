@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .binary.frame import Frame, parse_frame
-from .dialects import Dialect, dialect_for_frame, get_dialect
+from .dialects import Dialect, decode_by_header, get_dialect
 
 if TYPE_CHECKING:
     from .models import Response
@@ -33,7 +33,7 @@ def decode_response(
     if not isinstance(frame, Frame):
         frame = frame_from_text(frame)
     if dialect is None:
-        dialect = dialect_for_frame(frame, command)
-    elif isinstance(dialect, str):
+        return decode_by_header(frame, command, all_packs=all_packs)
+    if isinstance(dialect, str):
         dialect = get_dialect(dialect)
     return dialect, dialect.decode(command, frame, all_packs=all_packs)

@@ -16,6 +16,7 @@ from .seplos import SEPLOS
 
 if TYPE_CHECKING:
     from ..binary.frame import Frame
+    from ..models import Response
 
 # Detection probes in this order (detect.py says why it is this one).
 DIALECTS: tuple[Dialect, ...] = (PYLONTECH, PACE, SEPLOS, EG4, BOQIANG)
@@ -51,6 +52,14 @@ def claims(dialect: Dialect, frame: Frame, command: int) -> bool:
     return True
 
 
+def _by_header(frame: Frame) -> tuple[Dialect, ...]:
+    dialects = _BY_HEADER.get((frame.ver, frame.cid1))
+    if dialects is None:
+        msg = f"no known dialect uses VER 0x{frame.ver:02X} with CID1 0x{frame.cid1:02X}"
+        raise PylontechUnknownDialectError(msg, frame.raw)
+    return dialects
+
+
 def dialect_for_frame(frame: Frame, command: int | None = None) -> Dialect:
     """The dialect whose VER and CID1 the frame carries.
 
@@ -58,15 +67,30 @@ def dialect_for_frame(frame: Frame, command: int | None = None) -> Dialect:
     the first dialect in registry order whose layout it fits is chosen; without one, or when
     none fits, the first dialect with that header.
     """
-    dialects = _BY_HEADER.get((frame.ver, frame.cid1))
-    if dialects is None:
-        msg = f"no known dialect uses VER 0x{frame.ver:02X} with CID1 0x{frame.cid1:02X}"
-        raise PylontechUnknownDialectError(msg, frame.raw)
+    dialects = _by_header(frame)
     if command is not None and len(dialects) > 1 and not frame.is_request:
         for dialect in dialects:
             if claims(dialect, frame, command):
                 return dialect
     return dialects[0]
+
+
+def decode_by_header(
+    frame: Frame, command: int, *, all_packs: bool | None = None
+) -> tuple[Dialect, Response]:
+    """The dialect `dialect_for_frame` picks, and `frame` decoded as its answer to `command`.
+
+    Where two dialects share the header, the answer is decoded once, not once to choose and
+    once to read.
+    """
+    dialects = _by_header(frame)
+    if len(dialects) > 1 and not frame.is_request:
+        for dialect in dialects:
+            try:
+                return dialect, answer_to(dialect, frame, command, all_packs=all_packs)
+            except PylontechDecodeError:
+                continue
+    return dialects[0], dialects[0].decode(command, frame, all_packs=all_packs)
 
 
 __all__ = [
@@ -82,6 +106,7 @@ __all__ = [
     "Wire",
     "answer_to",
     "claims",
+    "decode_by_header",
     "dialect_for_frame",
     "get_dialect",
 ]
