@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.pylontech.bms import AnalogValues, decode_response, plausible
@@ -21,7 +22,8 @@ from custom_components.pylontech.bms.console import (
     us_pack,
     us_stack,
 )
-from custom_components.pylontech.bms.derive import pack_values
+from custom_components.pylontech.bms.derive import cell_statistics, pack_values
+from custom_components.pylontech.bms.derive.pack_values import screened_cells
 from custom_components.pylontech.bms.models import PackAnalogValues, SocSource
 from custom_components.pylontech.bms.plausible import RANGES, Quantity, screen, screen_all
 from tests import captures
@@ -184,3 +186,21 @@ def test_no_real_capture_is_refused(caplog: pytest.LogCaptureFixture) -> None:
     assert decoded >= 60
     assert converted >= 40
     assert refusals(caplog) == []
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(min_value=2.5, max_value=3.65),
+        ),
+        max_size=20,
+    )
+)
+def test_cells_screened_and_summed_in_one_pass(cells: list[float | None]) -> None:
+    """The one-pass fast path gives exactly what screening then computing the statistics
+    gives, for any cells: plausible, absurd, NaN, infinite or missing."""
+    voltages = tuple(cells)
+    screened = screen_all(Quantity.CELL_VOLTAGE, voltages)
+    assert screened_cells(voltages) == (screened, cell_statistics(screened))

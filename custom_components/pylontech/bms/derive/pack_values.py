@@ -6,10 +6,11 @@ The one place they are derived, for every binary dialect, the console and the si
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, cast
 
 from ..models import PackAnalogValues, SocSource
-from ..plausible import REMAINING_SLACK, Quantity as Q, screen, screen_all
+from ..plausible import RANGES, REMAINING_SLACK, Quantity as Q, screen, screen_all
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -49,6 +50,38 @@ def cell_statistics(cell_voltages: tuple[float | None, ...]) -> CellStatistics |
 
 NO_CELL_STATISTICS = (None, None, None, None, None, None)
 
+_CELL = RANGES[Q.CELL_VOLTAGE]
+
+
+def screened_cells(
+    cell_voltages: tuple[float | None, ...],
+) -> tuple[tuple[float | None, ...], CellStatistics | None]:
+    """The cell voltages screened (`screen_all`) and their statistics (`cell_statistics`).
+
+    One pass serves both in the common case, every cell a plausible number: the lowest,
+    highest and total voltage that the statistics need also tell that every cell is in range
+    (a NaN makes the total NaN). Anything else goes the long way.
+    """
+    cells = cast("Sequence[float]", cell_voltages)  # min() raises TypeError at a None
+    try:
+        low, high, total = min(cells), max(cells), sum(cells)
+    except TypeError:
+        pass
+    except ValueError:  # no cells
+        return cell_voltages, None
+    else:
+        if _CELL.low < low and high <= _CELL.high and not math.isnan(total):
+            return cell_voltages, (
+                low,
+                high,
+                round(total * 10_000 / len(cells)) / 10_000,
+                round((high - low) * 1000) / 1000,
+                cell_voltages.index(low) + 1,
+                cell_voltages.index(high) + 1,
+            )
+    screened = screen_all(Q.CELL_VOLTAGE, cell_voltages)
+    return screened, cell_statistics(screened)
+
 
 def pack_values(
     values: Values,
@@ -66,7 +99,7 @@ def pack_values(
     power, SOC (from the BMS or the capacities) and the cell statistics are
     derived; the simulator builds the models it serves through it too.
     """
-    cells = screen_all(Q.CELL_VOLTAGE, values["cell_voltages"])
+    cells, statistics = screened_cells(values["cell_voltages"])
     voltage = screen(Q.PACK_VOLTAGE, values["voltage"], len(cells))
     current = screen(Q.CURRENT, values["current"])
     remaining = screen(Q.REMAINING_CAPACITY, values["remaining_capacity"])
@@ -79,7 +112,7 @@ def pack_values(
         soc_source = SocSource.CAPACITY
         if remaining is not None and full and remaining <= full * REMAINING_SLACK:
             soc = round(min(remaining / full, 1.0) * 1000) / 10
-    low, high, average, delta, low_cell, high_cell = cell_statistics(cells) or NO_CELL_STATISTICS
+    low, high, average, delta, low_cell, high_cell = statistics or NO_CELL_STATISTICS
     return PackAnalogValues(
         address=address,
         cell_voltages=cells,
