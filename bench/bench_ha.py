@@ -108,6 +108,7 @@ CURRENT = 20.0
 """A per pack: charging in one `changed` scenario, discharging in the other."""
 TARGET_CHANGED_MS = 30.0
 TARGET_UNCHANGED_MS = 3.0
+TARGET_CLIENT_CPU_US = 60.0
 TARGET_CHANGED_RATIO = 1.3
 """A changed refresh costs at most this many times HA's own writes of the same states."""
 OPTIONS = {CONF_SCAN_INTERVAL: 3600, CONF_GAP: 0.0, CONF_TIMEOUT: 2.0}
@@ -648,6 +649,12 @@ def report(stack: Stack, cases: list[Case]) -> None:
         figure(f"{case.name}_states_changed_max", max(changed), "count")
         figure(f"{case.name}_writes_unchanged_max", max(r.unchanged_writes for r in runs), "count")
         figure(f"{case.name}_target_ms", f"{case.target_ms:g}", "ms")
+        if case.name == "unchanged":
+            # The client's CPU per request: the poll's thread time (the simulator is a process
+            # of its own, so none of its work is in it) over the poll's requests.
+            poll = statistics.median(r.poll for r in runs) * 1e6 / stack.requests
+            figure("client_cpu_us_per_request", f"{poll:.0f}", "us")
+            figure("client_cpu_target_us", f"{TARGET_CLIENT_CPU_US:g}", "us")
         if case.state_writes:
             writes = statistics.median(case.state_writes) * 1000
             refresh = statistics.median(r.seconds for r in runs) * 1000

@@ -39,7 +39,7 @@ class Budget:
 BUDGETS = (
     Budget("decode.speedup", 10.0, at_most=False,
            why="decoding a real 0x42 answer at least 10x python-pylontech (issue 13)"),
-    Budget("poll.client_cpu_us_per_request", 60.0, at_most=True,
+    Budget("ha.client_cpu_us_per_request", 60.0, at_most=True,
            why="the client's CPU per request on loopback (issue 13)"),
     Budget("poll.*_median_ratio", 1.10, at_most=True,
            why="a poll within 10 % of the wire's bound"),

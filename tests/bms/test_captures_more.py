@@ -322,7 +322,9 @@ def test_an_answer_for_another_pack_is_refused(capture: captures.Capture) -> Non
         answer_to(dialect, frame, capture.command, pack=named + 1)
 
 
-READ_REQUESTS = [c for c in captures.VALID if c.direction == "request" and c.command in (0x42, 0x44)]
+READ_REQUESTS = [
+    c for c in captures.VALID if c.direction == "request" and c.command in (0x42, 0x44)
+]
 
 
 @pytest.mark.parametrize("capture", READ_REQUESTS, ids=lambda c: c.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.pylontech.bms import (
@@ -16,6 +17,7 @@ from custom_components.pylontech.bms import (
 )
 from custom_components.pylontech.bms.binary.frame import (
     MAX_ERRORS_PER_FEED,
+    byte_sum,
     frame_checksum,
     length_checksum,
 )
@@ -286,3 +288,10 @@ def test_expected_length_of_the_frame_in_progress() -> None:
     assert decoder.expected_length is None
     decoder.feed(b"~20024600F078")  # LCHKSUM does not fit: the end is unknown
     assert decoder.expected_length is None
+
+
+@given(st.binary(max_size=3000))
+def test_byte_sum_is_the_sum_of_the_bytes(data: bytes) -> None:
+    """The checksum's byte sum equals sum() for any bytes and length (chunks of 255s too)."""
+    assert byte_sum(data) == sum(data)
+    assert byte_sum(b"\xff" * len(data)) == 255 * len(data)

