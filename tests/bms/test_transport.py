@@ -411,6 +411,52 @@ async def test_a_reader_timed_out_by_the_caller_leaves_the_link_usable(
     assert await _read_exactly(tcp, len(ANSWER)) == ANSWER
 
 
+async def test_read_before_ends_at_its_deadline(tcp: TcpTransport, gateway: Gateway) -> None:
+    """Nothing arrives: `read_before` raises TimeoutError at its deadline, not before."""
+    await tcp.open()
+    _, writer = await gateway.peer()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    with pytest.raises(TimeoutError):
+        await tcp.read_before(start + 0.05)
+    assert 0.05 <= loop.time() - start < 0.5
+    writer.write(ANSWER)  # the link is still usable
+    async with asyncio.timeout(1):
+        assert await tcp.read_before(loop.time() + 1) == ANSWER
+
+
+async def test_read_before_with_a_later_deadline_outlives_an_earlier_timer(
+    tcp: TcpTransport, gateway: Gateway
+) -> None:
+    """One timer serves every wait: a wait answered early leaves it set for its own deadline,
+    and the next wait, with a later deadline or none, is not ended when it rings."""
+    await tcp.open()
+    _, writer = await gateway.peer()
+    loop = asyncio.get_running_loop()
+    writer.write(b"~")
+    assert await tcp.read_before(loop.time() + 0.05) == b"~"  # the timer stays, due in 50 ms
+    loop.call_later(0.15, writer.write, b"A")
+    assert await tcp.read_before(loop.time() + 1) == b"A"  # past the first timer
+    writer.write(b"~")
+    assert await tcp.read_before(loop.time() + 0.05) == b"~"
+    loop.call_later(0.15, writer.write, b"B")
+    async with asyncio.timeout(1):
+        assert await tcp.read() == b"B"  # no deadline at all
+
+
+async def test_read_before_a_deadline_already_past(tcp: TcpTransport, gateway: Gateway) -> None:
+    """Bytes waiting do not outlast a deadline that has passed: as asyncio.timeout_at would."""
+    await tcp.open()
+    _, writer = await gateway.peer()
+    writer.write(ANSWER)
+    await writer.drain()
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(0.05)  # the bytes are in
+    with pytest.raises(TimeoutError):
+        await tcp.read_before(loop.time() - 0.01)
+    assert await tcp.read_before(loop.time() + 1) == ANSWER
+
+
 # -- TCP: flow control ---------------------------------------------------------------------------
 
 

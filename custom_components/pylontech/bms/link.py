@@ -22,12 +22,17 @@ import logging
 import time
 from typing import TYPE_CHECKING, Literal, Self
 
-from .exceptions import PylontechBudgetError, PylontechConnectionError, PylontechTimeoutError
+from .answer_clock import ANSWER_MARGIN, WIRE_SLACK, AnswerClock, loop_time
+from .exceptions import PylontechBudgetError, PylontechConnectionError
+from .transport.stream import LoopTransport
+from .turn import Turn
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import Callable, Iterator
 
     from .transport import Transport
+
+__all__ = ["ANSWER_MARGIN", "WIRE_SLACK", "AnswerClock", "Link", "LinkClient", "RawFrame", "Turn"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,50 +44,6 @@ BITS_PER_BYTE = 10  # 8N1: a start bit, 8 data bits, a stop bit
 SLOWEST_LINE = 9600
 """Bd assumed for a link whose line rate is unknown (a TCP gateway): the slowest rate a binary
 BMS is set to (Pylontech with DIP switch 1 up, PACE, Seplos; protocol.md 6.1)."""
-WIRE_SLACK = 2.0
-"""An answer still arriving may take this many times its time on the wire."""
-ANSWER_MARGIN = 0.25
-"""Seconds added to an answer's wire time for gateway buffering and scheduling."""
-
-
-def _now() -> float:
-    return asyncio.get_running_loop().time()
-
-
-@dataclass(slots=True)
-class AnswerClock:
-    """When the wait for one answer ends.
-
-    The first byte of the answer must come within `first_byte` of the request. An answer that
-    has started arriving gets twice its time on the wire from its own start (`progress`, sized
-    from its length where the framing knows it), so a long answer at 9600 Bd is not cut short;
-    but nothing extends the wait past `cap`, however the bytes trickle in.
-    """
-
-    deadline: float
-    """When the wait ends now (event-loop time)."""
-    cap: float
-    """When it ends at the latest."""
-    byte_time: float
-    """Seconds per byte on the line."""
-    started: float | None = None
-    """When the answer in progress began to arrive; None while none is in progress."""
-
-    def progress(self, expected: int | None, *, at: float | None = None) -> None:
-        """Bytes of an answer arrived; it will be `expected` bytes long (None: not known yet)."""
-        now = _now() if at is None else at
-        if self.started is None:
-            self.started = now
-        if expected is None:
-            # Only the line's silence is known: allow one more answer-margin from now.
-            end = now + ANSWER_MARGIN
-        else:
-            end = self.started + WIRE_SLACK * expected * self.byte_time + ANSWER_MARGIN
-        self.deadline = min(self.cap, max(self.deadline, end))
-
-    def idle(self) -> None:
-        """What arrived so far is done with (an answer to something else, junk)."""
-        self.started = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +81,9 @@ class Link:
         self.assumed_baudrate = assumed_baudrate
         self.lock = asyncio.Lock()
         self.must_drain = False
-        self._history: deque[RawFrame] = deque(maxlen=history)
+        self._history: deque[tuple[Literal["tx", "rx"], float, bytes, int | str | None]]
+        self._history = deque(maxlen=history)
+        """What `raw_frames` returns, kept as plain tuples (cheaper to record)."""
         self._last_exchange = 0.0
         self._timeouts_in_a_row = 0
         self._reconnect = False
@@ -148,9 +111,10 @@ class Link:
 
         Its cap allows an answer of `longest` bytes to arrive at half the line rate after that.
         """
-        now = _now()
-        cap = now + first_byte + WIRE_SLACK * self.wire_time(longest) + ANSWER_MARGIN
-        return AnswerClock(deadline=now + first_byte, cap=cap, byte_time=self.byte_time)
+        now = loop_time()
+        byte_time = self.byte_time
+        cap = now + first_byte + WIRE_SLACK * longest * byte_time + ANSWER_MARGIN
+        return AnswerClock(deadline=now + first_byte, cap=cap, byte_time=byte_time)
 
     @contextlib.contextmanager
     def budget(self, seconds: float) -> Iterator[None]:
@@ -160,20 +124,21 @@ class Link:
         `PylontechBudgetError`; a `close` during the block makes further turns raise
         `PylontechConnectionError`.
         """
-        self._budget = (_now() + seconds, seconds, self._epoch)
+        self._budget = (loop_time() + seconds, seconds, self._epoch)
         try:
             yield
         finally:
             self._budget = None
 
-    def _check_budget(self) -> None:
+    def check_budget(self) -> None:
+        """Raise ours when the poll in progress is over its budget, or the link was closed."""
         if self._budget is None:
             return
         end, seconds, epoch = self._budget
         if epoch != self._epoch:
             msg = f"{self.transport.description} was closed during the poll"
             raise PylontechConnectionError(msg)
-        if _now() >= end:
+        if loop_time() >= end:
             msg = f"the poll ran past its budget of {seconds:.1f} s"
             raise PylontechBudgetError(msg)
 
@@ -185,18 +150,31 @@ class Link:
         end = deadline
         if self._budget is not None and self._budget[0] < deadline:
             end = self._budget[0]
+        transport = self.transport
         try:
+            if isinstance(transport, LoopTransport):
+                return await transport.read_before(end)
             async with asyncio.timeout_at(end):
-                return await self.transport.read()
+                return await transport.read()
         except TimeoutError:
             if end < deadline:
-                self._check_budget()
+                self.check_budget()
             raise
+
+    @property
+    def epoch(self) -> int:
+        """How many times `close` was called: a turn begun before a close does not go on."""
+        return self._epoch
 
     @property
     def raw_frames(self) -> tuple[RawFrame, ...]:
         """The last frames sent and received, oldest first."""
-        return tuple(self._history)
+        return tuple(RawFrame(*frame) for frame in self._history)
+
+    def must_connect(self) -> bool:
+        """Whether `connect` has anything to do: the link is closed, stale or to be reopened."""
+        transport = self.transport
+        return not transport.is_open or transport.stale or self._reconnect
 
     async def connect(self) -> bool:
         """Open the transport unless it is open and healthy; True when it was opened now.
@@ -225,34 +203,15 @@ class Link:
         _LOGGER.debug("connected to %s", transport.description)
         return True
 
-    @contextlib.asynccontextmanager
-    async def turn(self, silence: float, answered: Callable[[bytes], bool]) -> AsyncIterator[bool]:
+    def turn(self, silence: float, answered: Callable[[bytes], bool]) -> Turn:
         """One request and its answer, alone on the link: opened, paced, and accounted for.
 
-        `pace` drains a late answer first after a timeout. Yields whether bytes buffered before are stale (the link was just opened, or a late
-        answer was drained). A `PylontechTimeoutError` from the block counts towards a
-        reconnect; a `PylontechConnectionError` closes the link and starts the backoff.
+        `pace` drains a late answer first after a timeout. The block gets whether bytes
+        buffered before are stale (the link was just opened, or a late answer was drained). A
+        `PylontechTimeoutError` from the block counts towards a reconnect; a
+        `PylontechConnectionError` closes the link and starts the backoff.
         """
-        async with self.lock:
-            self._check_budget()
-            epoch = self._epoch
-            stale = await self.connect()
-            if epoch != self._epoch:  # closed while connecting: leave it closed
-                await self.transport.close()
-                msg = f"{self.transport.description} was closed"
-                raise PylontechConnectionError(msg)
-            try:
-                stale = self.must_drain or stale
-                await self.pace(silence, answered)
-                yield stale
-            except PylontechTimeoutError:
-                self.timed_out()
-                raise
-            except PylontechConnectionError:
-                await self.fail()
-                raise
-            finally:
-                self.exchanged()
+        return Turn(self, silence, answered)
 
     async def pace(self, silence: float, answered: Callable[[bytes], bool]) -> None:
         """Wait out the gap since the last exchange; after a timeout, drain first (`_drain`)."""
@@ -261,6 +220,10 @@ class Link:
         delay = self._last_exchange + self.gap - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def must_pace(self) -> bool:
+        """Whether `pace` has anything to do: a drain, or a gap that may not be over."""
+        return self.must_drain or self.gap > 0
 
     def exchanged(self) -> None:
         """Note the end of an exchange, answered or not: the gap counts from here."""
@@ -297,7 +260,7 @@ class Link:
         self, direction: Literal["tx", "rx"], data: bytes, command: int | str | None
     ) -> None:
         """Keep what crossed the wire for diagnostics."""
-        self._history.append(RawFrame(direction, time.time(), data, command))
+        self._history.append((direction, time.time(), data, command))
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s %r", direction, data)
 
@@ -315,7 +278,7 @@ class Link:
         to the next request (the decoder is reset and answers are matched to their request).
         """
         dropped = self.transport.discard_input()
-        start = _now()
+        start = loop_time()
         cap = start + 2 * silence
         quiet_until = start + silence
         complete = False
@@ -326,7 +289,7 @@ class Link:
                 break
             dropped += len(data)
             complete = answered(data) or complete
-            quiet_until = _now() + (QUIET if complete else silence)
+            quiet_until = loop_time() + (QUIET if complete else silence)
         self.must_drain = False
         dropped += self.transport.discard_input()
         if dropped:

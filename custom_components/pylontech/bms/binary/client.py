@@ -40,7 +40,7 @@ from .frame import Frame, FrameDecoder
 from .identity import identify
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from ..dialects import Dialect
     from ..models import PackIdentity
@@ -55,6 +55,9 @@ ANSWER_SIZE = 256
 all-packs answer about 160 per pack (protocol.md 2.3, 3.3)."""
 SILENT_PACKS = 3
 """Packs that time out in a row, with none answering before, after which a poll gives up."""
+
+_REQUESTS_KEPT = 1024
+"""Encoded request frames a client keeps (a stack needs a few dozen)."""
 
 _R = TypeVar("_R", bound=Response)
 
@@ -80,6 +83,9 @@ class PylontechClient(LinkClient):
         self.dialect = dialect
         self.timeout = timeout
         self._decoder = FrameDecoder()
+        self._requests: dict[tuple[int, int, int | None], bytes] = {}
+        """Request frames already encoded, by (code, address, pack), for `_requests_of`."""
+        self._requests_of: Dialect | None = None
         self._all_packs: bool | None = None
         """Whether the stack answers all-packs requests; None until tried."""
         self._last_error: PylontechError | None = None
@@ -233,14 +239,18 @@ class PylontechClient(LinkClient):
 
     async def _poll_pack(self, address: int) -> PackData:
         try:
-            analog = await self.analog_values(address)
+            analog = await self.read(0x42, address=address, pack=address)
             # A dialect without an alarm command (Boqiang: none captured) polls values only.
-            alarm = await self.alarm_info(address) if 0x44 in self.dialect.commands else None
+            alarm = None
+            if 0x44 in self.dialect.commands:
+                alarm = await self.read(0x44, address=address, pack=address)
         except PylontechBudgetError:
             raise
         except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
             self._last_error = err
             return PackData(address=address, analog=None, alarm=None, error=str(err))
+        assert isinstance(analog, AnalogValues)
+        assert alarm is None or isinstance(alarm, AlarmInfo)
         return PackData(
             address=address,
             analog=analog.packs[0],
@@ -255,15 +265,30 @@ class PylontechClient(LinkClient):
         `PylontechConnectionError` when the link fails, `PylontechResponseError` for an error
         return code and `PylontechProtocolError` for a damaged answer.
         """
-        request = self.dialect.encode_request(code, address=address, pack=pack)
+        request = self._request(code, address, pack)
         all_packs = pack == INFO_ALL_PACKS if pack is not None else None
         link = self._link
-        async with link.turn(self.timeout, _frame_complete()) as stale:
+        async with link.turn(self.timeout, _FrameComplete()) as stale:
             if stale:
                 self._decoder.reset()  # a new link, or what it held belonged to a late answer
             link.record("tx", request, code)
             await link.transport.write(request)
             return await self._answer(code, pack, all_packs)
+
+    def _request(self, code: int, address: int, pack: int | None) -> bytes:
+        """The request frame, encoded once per dialect and (code, address, pack)."""
+        dialect = self.dialect
+        if self._requests_of is not dialect:
+            self._requests = {}
+            self._requests_of = dialect
+        key = (code, address, pack)
+        request = self._requests.get(key)
+        if request is None:
+            request = dialect.encode_request(code, address=address, pack=pack)
+            if len(self._requests) >= _REQUESTS_KEPT:
+                self._requests.clear()
+            self._requests[key] = request
+        return request
 
     async def _typed(
         self, kind: type[_R], code: int, *, address: int | None = None, pack: int | None = None
@@ -328,11 +353,18 @@ class PylontechClient(LinkClient):
             return None
 
 
-def _frame_complete() -> Callable[[bytes], bool]:
-    """Whether late bytes being drained have completed a frame (a fresh decoder per drain)."""
-    decoder = FrameDecoder()
+class _FrameComplete:
+    """Whether late bytes being drained have completed a frame (a fresh decoder per drain).
 
-    def complete(data: bytes) -> bool:
-        return bool(decoder.feed(data))
+    The decoder is made on the first bytes: most turns drain nothing.
+    """
 
-    return complete
+    __slots__ = ("_decoder",)
+
+    def __init__(self) -> None:
+        self._decoder: FrameDecoder | None = None
+
+    def __call__(self, data: bytes) -> bool:
+        if self._decoder is None:
+            self._decoder = FrameDecoder()
+        return bool(self._decoder.feed(data))

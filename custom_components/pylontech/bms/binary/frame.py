@@ -32,7 +32,7 @@ from ..models import model
 _NOT_HEX = "frame holds characters that are not hex digits"
 _HEADER = struct.Struct(">BBBBH")  # VER ADR CID1 CID2 LENGTH
 _LENGTH_START = 9  # after "~", VER, ADR, CID1, CID2 in hex: LENGTH's four hex digits
-_LENGTH_END = 13
+_LENGTH_END = 13  # where INFO starts
 _SOI = bytes([SOI])
 _EOI = bytes([EOI])
 _NUL = b"\x00"
@@ -77,6 +77,8 @@ def byte_sum(data: bytes) -> int:
     section 8.2); over chunks too short to reach the modulus that is the exact sum, about three
     times faster than `sum()` over a frame's characters.
     """
+    if len(data) <= _SUM_CHUNK:
+        return zlib.adler32(data, 0) & 0xFFFF
     total = 0
     for start in range(0, len(data), _SUM_CHUNK):
         total += zlib.adler32(data[start : start + _SUM_CHUNK], 0) & 0xFFFF
@@ -108,34 +110,34 @@ def parse_frame(raw: bytes) -> Frame:
     if not raw.startswith(_SOI):
         msg = "frame does not start with '~'"
         raise PylontechFramingError(msg, raw)
-    body = raw[1:-1] if raw.endswith(_EOI) else raw[1:]
-    if len(body) < FRAME_OVERHEAD - 2:
+    end = len(raw) - 1 if raw.endswith(_EOI) else len(raw)  # VER to CHKSUM: raw[1:end]
+    info_end = end - 4
+    if end - 1 < FRAME_OVERHEAD - 2:
         msg = f"frame too short ({len(raw)} bytes)"
         raise PylontechFramingError(msg, raw)
     try:
-        ver, adr, cid1, cid2, length = _HEADER.unpack(binascii.unhexlify(body[:12]))
-        received = int.from_bytes(binascii.unhexlify(body[-4:]))
+        ver, adr, cid1, cid2, length = _HEADER.unpack(binascii.unhexlify(raw[1:13]))
+        received = int.from_bytes(binascii.unhexlify(raw[info_end:end]))
     except binascii.Error:
         raise PylontechFramingError(_NOT_HEX, raw) from None
     lenid = length & MAX_LENID
     if length >> 12 != length_checksum(lenid):
         msg = f"LCHKSUM of LENGTH {length:04X} is wrong"
         raise PylontechLengthError(msg, raw)
-    info_hex = body[12:-4]
-    if len(info_hex) != lenid:
-        msg = f"LENID says {lenid} INFO characters, {len(info_hex)} arrived"
+    if info_end - _LENGTH_END != lenid:
+        msg = f"LENID says {lenid} INFO characters, {info_end - _LENGTH_END} arrived"
         raise PylontechLengthError(msg, raw)
     if lenid % 2:
         msg = f"LENID {lenid} is odd: INFO is not whole bytes"
         raise PylontechLengthError(msg, raw)
-    content = body[:-4]
-    computed = frame_checksum(content)
+    content = raw[1:info_end]
+    computed = -byte_sum(content) & 0xFFFF
     # The sum is over the characters as sent; a device that sends lower case sums those.
     if received != computed and received != frame_checksum(content.upper()):
         msg = f"CHKSUM {received:04X} does not match the content ({computed:04X})"
         raise PylontechChecksumError(msg, raw)
     try:
-        info = binascii.unhexlify(info_hex)
+        info = binascii.unhexlify(raw[_LENGTH_END:info_end])
     except binascii.Error:
         raise PylontechFramingError(_NOT_HEX, raw) from None
     return Frame(ver=ver, adr=adr, cid1=cid1, cid2=cid2, info=info, raw=bytes(raw))
@@ -171,6 +173,19 @@ class FrameDecoder:
     def feed(self, data: bytes) -> list[Frame | PylontechProtocolError]:
         """Add received bytes and return every frame or bad frame they complete, in order."""
         buffer = self._buffer
+        if (
+            not buffer
+            and data.__class__ is bytes
+            and data.startswith(_SOI)
+            and data.find(_EOI) == len(data) - 1
+            and data.find(_SOI, 1) < 0
+            and len(data) <= MAX_FRAME_LENGTH
+        ):
+            # One whole frame, alone: what the general path below would make of it, sooner.
+            try:
+                return [parse_frame(data.replace(_NUL, b"") if 0 in data else data)]
+            except PylontechProtocolError as err:
+                return [err.with_traceback(None)]
         buffer += data
         size = len(buffer)
         clean, self._clean = self._clean, 0

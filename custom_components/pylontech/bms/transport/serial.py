@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import serialx
 
 from ..exceptions import PylontechConnectionError, PylontechTimeoutError
-from .stream import DEFAULT_CONNECT_TIMEOUT, LoopTransport, Receiver
+from .stream import DEFAULT_CONNECT_TIMEOUT, LoopTransport
+
+if TYPE_CHECKING:
+    from .receiver import Receiver
 
 DEFAULT_BAUDRATE: Final = 9600
 

@@ -21,7 +21,8 @@ from typing import Final, Protocol
 
 import serialx
 
-from ..exceptions import PylontechConnectionError, PylontechGatewayBusyError
+from ..exceptions import PylontechConnectionError
+from .receiver import Receiver
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ READ_SIZE: Final = 4096
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 DEFAULT_IDLE_TIMEOUT: Final = 120.0
 
-# Received bytes held before the socket or port is no longer read (resumed when they are taken).
-_READ_LIMIT: Final = 64 * 1024
 # How long close() lets unsent bytes go out before it aborts the link.
 _CLOSE_TIMEOUT: Final = 1.0
 
@@ -68,116 +67,6 @@ class Transport(Protocol):
 
     def discard_input(self) -> int:
         """Drop what has arrived and was not read yet, without waiting; return how many bytes."""
-
-
-def _wake(waiter: asyncio.Future[None] | None) -> None:
-    """Resolve a waiter that is still pending."""
-    if waiter is not None and not waiter.done():
-        waiter.set_result(None)
-
-
-class Receiver(asyncio.Protocol):
-    """Collects what the event loop receives and wakes the one reader or writer waiting."""
-
-    def __init__(self) -> None:
-        """Nothing received yet; the event loop calls `connection_made` next."""
-        self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.last_received: float | None = None
-        self.ended = False
-        """The peer ended the stream, or the link broke or was closed."""
-        self.error: Exception | None = None
-        self.closed_here = False
-        """`close` ended the link, not the peer."""
-        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._data_waiter: asyncio.Future[None] | None = None
-        self._drain_waiter: asyncio.Future[None] | None = None
-        self._reading_paused = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Keep the event loop's transport."""
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        """Hold what arrived; stop reading the socket while too much is held."""
-        self.buffer += data
-        self.last_received = time.monotonic()
-        _wake(self._data_waiter)
-        if len(self.buffer) > _READ_LIMIT and not self._reading_paused:
-            assert self.transport is not None
-            self._reading_paused = True
-            self.transport.pause_reading()
-
-    def eof_received(self) -> bool:
-        """The peer ended the stream."""
-        self.ended = True
-        _wake(self._data_waiter)
-        return False  # let the transport close itself
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """The link ended: wake whoever waits."""
-        self.ended = True
-        self.error = exc
-        _wake(self._data_waiter)
-        _wake(self._drain_waiter)
-        _wake(self.lost)
-
-    def pause_writing(self) -> None:
-        """The send buffer is full: writers wait."""
-        self._drain_waiter = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        """The send buffer has room again."""
-        waiter, self._drain_waiter = self._drain_waiter, None
-        _wake(waiter)
-
-    async def wait_for_data(self) -> None:
-        """Wait until bytes arrive or the link ends (one reader at a time)."""
-        if self._data_waiter is not None:
-            msg = "read() is already waiting on this transport"
-            raise RuntimeError(msg)
-        self._data_waiter = asyncio.get_running_loop().create_future()
-        try:
-            await self._data_waiter
-        finally:
-            self._data_waiter = None
-
-    async def drain(self) -> None:
-        """Wait while the send buffer is full."""
-        if self._drain_waiter is not None:
-            await asyncio.shield(self._drain_waiter)
-
-    def take(self, size: int) -> bytes:
-        """Up to `size` bytes held, oldest first; resume reading once below the limit."""
-        data = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        if self._reading_paused and len(self.buffer) <= _READ_LIMIT:
-            assert self.transport is not None
-            self._reading_paused = False
-            self.transport.resume_reading()
-        return data
-
-    def check(self, description: str, *, reading: bool, busy_if_silent: bool = False) -> None:
-        """Raise ours if the link has ended (for a reader: and nothing is left to read).
-
-        With `busy_if_silent`, a peer that closes or resets a link on which it never sent a byte
-        is reported as a busy gateway (closing a socket with unread input sends a reset).
-        """
-        if not self.ended or (reading and self.buffer):
-            return
-        if self.closed_here:
-            raise PylontechConnectionError(f"{description} was closed")
-        if busy_if_silent and self.last_received is None:
-            msg = (
-                f"{description} closed the connection before sending anything; "
-                "is another client connected to the gateway?"
-            )
-            raise PylontechGatewayBusyError(msg) from self.error
-        if self.error is not None:
-            msg = f"link to {description} broke: {self.error}"
-            raise PylontechConnectionError(msg) from self.error
-        raise PylontechConnectionError(f"{description} closed the connection")
 
 
 class LoopTransport:
@@ -268,7 +157,8 @@ class LoopTransport:
     async def write(self, data: bytes) -> None:
         """Send bytes; waits only while the link's send buffer is full."""
         receiver = self._link()
-        receiver.check(self.description, reading=False, busy_if_silent=self.busy_if_silent)
+        if receiver.ended:
+            receiver.check(self.description, reading=False, busy_if_silent=self.busy_if_silent)
         transport = receiver.transport
         assert transport is not None
         try:
@@ -277,8 +167,10 @@ class LoopTransport:
         # that follows it; asyncio's TCP transport drops the bytes silently instead.
         except (OSError, serialx.SerialException) as err:
             raise PylontechConnectionError(f"cannot write to {self.description}: {err}") from err
-        await receiver.drain()
-        receiver.check(self.description, reading=False, busy_if_silent=self.busy_if_silent)
+        if receiver.drain_waiter is not None:
+            await receiver.drain()
+        if receiver.ended:
+            receiver.check(self.description, reading=False, busy_if_silent=self.busy_if_silent)
 
     async def read(self) -> bytes:
         """Wait for at least one byte and return what has arrived, up to `READ_SIZE` bytes.
@@ -286,15 +178,27 @@ class LoopTransport:
         Bytes that arrived before the peer ended the stream are returned first; after them,
         the end or a broken link raises `PylontechConnectionError`.
         """
+        return await self.read_before(None)
+
+    async def read_before(self, deadline: float | None) -> bytes:
+        """`read`, ending with `TimeoutError` at `deadline` (event-loop time; None: never).
+
+        One timer serves every wait of the link (`Receiver.wait_for_data`): a read that data
+        ends neither creates nor cancels one, where ``asyncio.timeout_at`` around `read` would.
+        """
         receiver = self._link()
         if receiver.buffer:
             # Bytes are waiting: still let the event loop run once, so that a flood arriving
             # faster than it is read cannot hold the loop for the whole backlog.
+            if deadline is not None and deadline <= receiver.loop.time():
+                raise TimeoutError
             await asyncio.sleep(0)
             receiver = self._link()
         while not receiver.buffer:
-            receiver.check(self.description, reading=True, busy_if_silent=self.busy_if_silent)
-            await receiver.wait_for_data()
+            if receiver.ended:
+                receiver.check(self.description, reading=True, busy_if_silent=self.busy_if_silent)
+            if not await receiver.wait_for_data(deadline):
+                raise TimeoutError
         return receiver.take(READ_SIZE)
 
     def discard_input(self) -> int:

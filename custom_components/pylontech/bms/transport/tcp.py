@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ..exceptions import PylontechConnectionError, PylontechTimeoutError
-from .stream import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, LoopTransport, Receiver
+from .stream import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, LoopTransport
+
+if TYPE_CHECKING:
+    from .receiver import Receiver
 
 # TCP keepalive: probe a link after 10 s of silence, every 5 s, give up after 3 missed probes, so
 # a half-open connection left by a gateway that rebooted is found within about 25 s
