@@ -126,7 +126,7 @@ def screen_all[T: float](quantity: Quantity, values: tuple[T | None, ...]) -> tu
             numbers
             and bounds.holds(min(numbers))
             and bounds.holds(max(numbers))
-            and not math.isnan(math.fsum(numbers))
+            and not math.isnan(sum(numbers))  # a NaN that min() and max() passed over
         ):
             return values
     except TypeError:

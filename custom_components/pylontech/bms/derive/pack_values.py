@@ -53,6 +53,37 @@ NO_CELL_STATISTICS = (None, None, None, None, None, None)
 _CELL = RANGES[Q.CELL_VOLTAGE]
 
 
+def _closed(quantity: Q) -> tuple[float, float]:
+    """The bounds of a closed range, for comparisons inlined where every pack is decoded."""
+    bounds = RANGES[quantity]
+    assert not bounds.open_low, quantity
+    return bounds.low, bounds.high
+
+
+_CURRENT_LOW, _CURRENT_HIGH = _closed(Q.CURRENT)
+_REMAINING_LOW, _REMAINING_HIGH = _closed(Q.REMAINING_CAPACITY)
+_CYCLES_LOW, _CYCLES_HIGH = _closed(Q.CYCLES)
+_PER_CELL_LOW, _PER_CELL_HIGH = _closed(Q.VOLTAGE_PER_CELL)
+assert RANGES[Q.CAPACITY].open_low
+_CAPACITY_LOW, _CAPACITY_HIGH = RANGES[Q.CAPACITY].low, RANGES[Q.CAPACITY].high
+_TEMPERATURE_LOW, _TEMPERATURE_HIGH = _closed(Q.TEMPERATURE)
+
+
+def _screened_temperatures(temperatures: tuple[float | None, ...]) -> tuple[float | None, ...]:
+    """`screen_all` of the temperatures, its common case (all plausible) without a call."""
+    numbers = cast("Sequence[float]", temperatures)  # min() raises TypeError at a None
+    try:
+        if (
+            min(numbers) >= _TEMPERATURE_LOW
+            and max(numbers) <= _TEMPERATURE_HIGH
+            and not math.isnan(sum(numbers))
+        ):
+            return temperatures
+    except (TypeError, ValueError):  # a None among them, or none at all
+        pass
+    return screen_all(Q.TEMPERATURE, temperatures)
+
+
 def screened_cells(
     cell_voltages: tuple[float | None, ...],
 ) -> tuple[tuple[float | None, ...], CellStatistics | None]:
@@ -100,23 +131,49 @@ def pack_values(
     derived; the simulator builds the models it serves through it too.
     """
     cells, statistics = screened_cells(values["cell_voltages"])
-    voltage = screen(Q.PACK_VOLTAGE, values["voltage"], len(cells))
-    current = screen(Q.CURRENT, values["current"])
-    remaining = screen(Q.REMAINING_CAPACITY, values["remaining_capacity"])
-    full = screen(Q.CAPACITY, values["full_capacity"])
+    voltage, current = values["voltage"], values["current"]
+    remaining, full, cycles = (
+        values["remaining_capacity"],
+        values["full_capacity"],
+        values["cycles"],
+    )
+    count = len(cells)
+    try:  # the common case, every value plausible: a few comparisons, no call
+        plain = (
+            _CURRENT_LOW <= current <= _CURRENT_HIGH
+            and _REMAINING_LOW <= remaining <= _REMAINING_HIGH
+            and _CAPACITY_LOW < full <= _CAPACITY_HIGH
+            and _CYCLES_LOW <= cycles <= _CYCLES_HIGH
+            and count > 0
+            and _PER_CELL_LOW <= voltage / count <= _PER_CELL_HIGH
+        )
+    except TypeError:  # a None among them
+        plain = False
+    if not plain:
+        voltage = screen(Q.PACK_VOLTAGE, voltage, count)
+        current = screen(Q.CURRENT, current)
+        remaining = screen(Q.REMAINING_CAPACITY, remaining)
+        full = screen(Q.CAPACITY, full)
+        cycles = screen(Q.CYCLES, cycles)
     soc, soh, soc_source = values.get("soc"), values.get("soh"), SocSource.BMS
-    soc = screen(Q.PERCENT, None if soc is None else float(soc))  # whole % on EG4
+    if soc is not None:
+        soc = screen(Q.PERCENT, float(soc))  # whole % on EG4
+    if soh is not None:
+        soh = screen(Q.PERCENT, float(soh))
     if soc is None and tail_soc and len(extra) == 1 and extra[0] <= 100:
         soc = float(extra[0])
     if soc is None:
         soc_source = SocSource.CAPACITY
         if remaining is not None and full and remaining <= full * REMAINING_SLACK:
             soc = round(min(remaining / full, 1.0) * 1000) / 10
+    design = values.get("design_capacity")
+    if design is not None:
+        design = screen(Q.CAPACITY, design)
     low, high, average, delta, low_cell, high_cell = statistics or NO_CELL_STATISTICS
     return PackAnalogValues(
         address=address,
         cell_voltages=cells,
-        temperatures=screen_all(Q.TEMPERATURE, values["temperatures"]),
+        temperatures=_screened_temperatures(values["temperatures"]),
         temperature_names=names,
         current=current,
         voltage=voltage,
@@ -125,11 +182,11 @@ def pack_values(
         else round(voltage * current * 1000) / 1000,
         remaining_capacity=remaining,
         full_capacity=full,
-        design_capacity=screen(Q.CAPACITY, values.get("design_capacity")),
-        cycles=screen(Q.CYCLES, values["cycles"]),
+        design_capacity=design,
+        cycles=cycles,
         soc=soc,
         soc_source=None if soc is None else soc_source,
-        soh=screen(Q.PERCENT, None if soh is None else float(soh)),
+        soh=soh,
         cell_voltage_min=low,
         cell_voltage_max=high,
         cell_voltage_average=average,
