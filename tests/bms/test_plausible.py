@@ -204,3 +204,54 @@ def test_cells_screened_and_summed_in_one_pass(cells: list[float | None]) -> Non
     voltages = tuple(cells)
     screened = screen_all(Quantity.CELL_VOLTAGE, voltages)
     assert screened_cells(voltages) == (screened, cell_statistics(screened))
+
+
+_ANY_NUMBER = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-600.0, max_value=25_000.0),
+    st.integers(min_value=-1, max_value=70_000),
+)
+
+
+@given(
+    voltage=_ANY_NUMBER,
+    current=_ANY_NUMBER,
+    remaining=_ANY_NUMBER,
+    full=_ANY_NUMBER,
+    cycles=_ANY_NUMBER,
+    temperatures=st.lists(_ANY_NUMBER, max_size=6),
+    cells=st.integers(min_value=0, max_value=16),
+)
+def test_the_inlined_screen_is_the_screen(
+    *,
+    voltage: float | None,
+    current: float | None,
+    remaining: float | None,
+    full: float | None,
+    cycles: float | None,
+    temperatures: list[float | None],
+    cells: int,
+) -> None:
+    """`pack_values` compares the common case inline; whatever the values, what it keeps is
+    exactly what `screen` (and `screen_all`) keep, so the shortcut changes no result."""
+    voltages = (3.3,) * cells
+    pack = derived(
+        voltage=voltage,
+        current=current,
+        remaining_capacity=remaining,
+        full_capacity=full,
+        cycles=cycles,
+        temperatures=tuple(temperatures),
+        cell_voltages=voltages,
+    )
+
+    def same(got: float | None, want: float | None) -> bool:
+        return got is want or got == want
+
+    assert same(pack.voltage, screen(Quantity.PACK_VOLTAGE, voltage, cells))
+    assert same(pack.current, screen(Quantity.CURRENT, current))
+    assert same(pack.remaining_capacity, screen(Quantity.REMAINING_CAPACITY, remaining))
+    assert same(pack.full_capacity, screen(Quantity.CAPACITY, full))
+    assert same(pack.cycles, screen(Quantity.CYCLES, cycles))
+    assert pack.temperatures == screen_all(Quantity.TEMPERATURE, tuple(temperatures))
