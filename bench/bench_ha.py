@@ -67,6 +67,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 )
 
 from custom_components.pylontech.bms.binary.frame import parse_frame  # noqa: E402
+from custom_components.pylontech.bms.dialects import get_dialect  # noqa: E402
 from custom_components.pylontech.bms.models import PackData  # noqa: E402
 from custom_components.pylontech.bms.serialize import pack_to_json  # noqa: E402
 from custom_components.pylontech.bms.simulator import Simulator  # noqa: E402
@@ -263,6 +264,52 @@ class SimulatorProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class _Answers(asyncio.Protocol):
+    """The least a client can do: hold what arrives, wake the waiter at a frame's CR."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.waiter is not None and not self.waiter.done() and b"\r" in self.buffer:
+            self.waiter.set_result(None)
+
+
+async def floor_seconds(port: int, address: int, requests: int, rounds: int) -> list[float]:
+    """CPU seconds per request of a bare asyncio client on this loop (`floor`).
+
+    It sends the request frames the poll sends (0x42 and 0x44 of one pack) to the same
+    simulator process and waits for each answer's CR, with nothing else: no framing, no
+    decoding, no deadline. What it costs, the event loop and the kernel's loopback TCP, any
+    asyncio client pays on this machine.
+    """
+    dialect = get_dialect(DIALECT)
+    frames = [dialect.encode_request(code, address=address) for code in (0x42, 0x44)]
+    loop = asyncio.get_running_loop()
+    transport, answers = await loop.create_connection(_Answers, "127.0.0.1", port)
+    seconds = []
+    try:
+        for index in range(WARMUP + rounds):
+            start = time.thread_time()
+            for request in range(requests):
+                answers.buffer.clear()
+                answers.waiter = loop.create_future()
+                transport.write(frames[request % 2])
+                await answers.waiter
+            if index >= WARMUP:
+                seconds.append((time.thread_time() - start) / requests)
+    finally:
+        transport.close()
+    return seconds
 
 
 # -- timing --------------------------------------------------------------------------------------
@@ -579,7 +626,7 @@ class Bench:
 
 async def measure(
     refreshes: int, profiles: dict[str, cProfile.Profile], baud: int | None
-) -> tuple[Stack, list[Case]]:
+) -> tuple[Stack, list[Case], list[float]]:
     """Start the simulator and Home Assistant, set the entry up, and time both cases."""
     simulator = SimulatorProcess(baud)
     try:
@@ -604,7 +651,10 @@ async def measure(
                     await bench.run_case(
                         unchanged, lambda _: "rest", refreshes, profiles.get("unchanged")
                     )
-                    return bench.stack, [changed, unchanged]
+                    floor = await floor_seconds(
+                        simulator.port, simulator.addresses[0], bench.stack.requests, refreshes
+                    )
+                    return bench.stack, [changed, unchanged], floor
                 finally:
                     for entry in hass.config_entries.async_entries(DOMAIN):
                         if entry.state is ConfigEntryState.LOADED:
@@ -617,7 +667,7 @@ async def measure(
 # -- the report ----------------------------------------------------------------------------------
 
 
-def report(stack: Stack, cases: list[Case]) -> None:
+def report(stack: Stack, cases: list[Case], floor: list[float]) -> None:
     """Print the counts, then each case's figures with its target."""
     figure("packs", stack.packs, "count")
     figure("cells", stack.cells, "count")
@@ -655,6 +705,10 @@ def report(stack: Stack, cases: list[Case]) -> None:
             poll = statistics.median(r.poll for r in runs) * 1e6 / stack.requests
             figure("client_cpu_us_per_request", f"{poll:.0f}", "us")
             figure("client_cpu_target_us", f"{TARGET_CLIENT_CPU_US:g}", "us")
+            # What a bare asyncio client pays for the same requests on this loop and machine.
+            bare = statistics.median(floor) * 1e6
+            figure("asyncio_floor_us_per_request", f"{bare:.0f}", "us")
+            figure("client_cpu_over_floor_us_per_request", f"{poll - bare:.0f}", "us")
         if case.state_writes:
             writes = statistics.median(case.state_writes) * 1000
             refresh = statistics.median(r.seconds for r in runs) * 1000
@@ -723,11 +777,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR, format="# %(levelname)s %(name)s: %(message)s")
     profiles = {name: cProfile.Profile(time.thread_time) for name in args.profile}
     try:
-        stack, cases = asyncio.run(measure(args.refreshes, profiles, args.baud))
+        stack, cases, floor = asyncio.run(measure(args.refreshes, profiles, args.baud))
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    report(stack, cases)
+    report(stack, cases, floor)
     print(
         f"# targets: refresh median at most {TARGET_CHANGED_MS:g} ms changed and "
         f"{TARGET_UNCHANGED_MS:g} ms unchanged (printed, not asserted)"
