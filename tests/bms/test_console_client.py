@@ -48,9 +48,9 @@ if TYPE_CHECKING:
     from custom_components.pylontech.bms.simulator.console.measurements import Reading
 
 TIMEOUT = 0.3
-COUNTS = {"us": 4, "us2000b": 2, "pytes": 2, "force-h2": 4, "sc": 3}
+COUNTS = {"us": 4, "us2000c-debug": 5, "us2000b": 2, "pytes": 2, "force-h2": 4, "sc": 3}
 """Packs (US) or units (high voltage) of each model in these tests."""
-US = ["us", "us2000b", "pytes"]
+US = ["us", "us2000c-debug", "us2000b", "pytes"]
 HV = ["force-h2", "sc"]
 
 

@@ -514,3 +514,51 @@ def test_bad_text_raises_a_clear_library_error(command: str, body: str, message:
         parse(command, text)
     assert isinstance(info.value, PylontechError)
     assert info.value.raw == text.encode()
+
+
+# -- US2000C firmware B67.5.0 in debug mode (Hrabovszki1023/pylontech-console captures) ----------
+
+
+def test_us2000c_b67_power_events_with_their_names() -> None:
+    """`Power Events : 0x2000     COULFULL`: the word, and its name kept, not the whole record
+    lost; every other value of that `pwr 2` as the dump shows it."""
+    status = parsed("hrabovszki_US2000C-B67-charging_pwr_2.txt")
+    assert isinstance(status, PackStatus)
+    assert (status.index, status.voltage, status.current, status.temperature) == (
+        2, 52.437, 0.08, 30.6,
+    )  # fmt: skip
+    assert (status.soc, status.full_capacity, status.max_voltage) == (100.0, 50.0, 54.0)
+    assert (status.base_state, status.coulomb_state) == ("Charge", "Full")
+    assert (status.battery_events, status.power_events, status.system_fault) == (0, 0x2000, 0)
+    assert ("Power Events", "COULFULL") in status.other
+    assert "LCOUL" in status.protections_enabled
+
+
+def test_us2000c_b67_time_with_its_test_result() -> None:
+    """`time` answers "RTC 2026-07-17 01:40:48", then "Test result:pass"."""
+    clock = parsed("hrabovszki_US2000C-B67_time.txt")
+    assert clock == ClockTime(chip="RTC", time="2026-07-17 01:40:48")
+
+
+def test_us2000c_b67_help_usage_continued_on_lines_of_their_own() -> None:
+    """A usage too long for its line goes on in lines starting with "/"."""
+    listing = parsed("hrabovszki_US2000C-B67_help.txt")
+    assert isinstance(listing, CommandList)
+    usage = dict(listing.commands)
+    assert usage["config"].startswith("config [pov/povr/")
+    assert "/bot/botr/bht/bhtr/" in usage["config"]
+    assert usage["config"].endswith("/[hwsleep][<on/off>][sleeptime][wakeuptime]")
+    assert {"bat", "pwr", "stat", "info", "time", "pwrsys"} <= usage.keys()
+    assert "config" in dict(listing.remote_commands)
+
+
+def test_us2000c_b67_stack_table() -> None:
+    """`pwr` of the five packs, read off the dump."""
+    stack = parsed("hrabovszki_US2000C-B67_pwr.txt")
+    assert isinstance(stack, StackPower)
+    present = [row for row in stack.rows if row.present]
+    assert [row.index for row in present] == [1, 2, 3, 4, 5]
+    first = present[0]
+    assert (first.voltage, first.current, first.temperature) == (49.726, -3.037, 29.3)
+    assert (first.cell_voltage_min, first.cell_voltage_max) == (3.315, 3.316)
+    assert first.base_state == "Dischg"

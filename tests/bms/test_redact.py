@@ -20,7 +20,8 @@ from custom_components.pylontech.bms.redact import (
 from tests.captures import ALL, Capture
 
 DUMPS = Path(__file__).parent.parent / "vectors" / "console"
-MASKED = re.compile(r"\S*(?:x{5,}|X{5,})\S*")
+MASKED = re.compile(r"\S*(?:x{5,}|X{5,})\S*|<REDACTED>")
+"""How the sources masked serials: runs of x, or "<REDACTED>" (Hrabovszki1023's captures)."""
 """The ioBroker dumps' source masked serial numbers with x (and firmware names, see below)."""
 
 
@@ -72,8 +73,10 @@ def test_every_masked_identity_of_every_dump(name: str) -> None:
     }
     found = console_identities(text)
     assert masked <= found
-    # Not masked by their sources: the H2 bmuinfo power-supply barcodes, a US2000B's barcode.
-    assert found - masked <= {"100001", "100009", "200005", "PPTBH02400710243"}
+    # Not masked by their sources: the H2 bmuinfo power-supply barcodes, a US2000B's barcode,
+    # a US2000C's barcode (Hrabovszki1023's `info 2`).
+    unmasked = {"100001", "100009", "200005", "PPTBH02400710243", "HPTCR03170C09377"}
+    assert found - masked <= unmasked
 
 
 def test_force_h2_module_blocks() -> None:

@@ -57,6 +57,20 @@ def _barcode(word: re.Match[str]) -> bool:
     return "barcode" in word.group().lower()
 
 
+def _is_barcode_header(line: str, words: list[re.Match[str]]) -> bool:
+    """Whether `line` is a table header naming a Barcode column.
+
+    Not a pair, nor a `help` line ("tbar  Test write Barcode - tbar[reg]": a description, then
+    " - " and the usage).
+    """
+    return (
+        ":" not in line
+        and len(words) >= _MIN_HEADER_NAMES
+        and not any(word.group() == "-" for word in words)
+        and any(_barcode(word) for word in words)
+    )
+
+
 def _usable(text: str) -> bool:
     return len(text) >= MIN_IDENTITY and text.strip("-") != ""
 
@@ -71,7 +85,7 @@ def console_identities(text: str) -> set[str]:
             found.add(pair.group(2))
             continue
         words = list(_WORD.finditer(line))
-        if ":" not in line and len(words) >= _MIN_HEADER_NAMES and any(_barcode(w) for w in words):
+        if _is_barcode_header(line, words):
             barcode_columns = [
                 (word.start() - _SHIFT, after.start() - _SHIFT if after else len(line) + 1)
                 for word, after in zip(words, [*words[1:], None], strict=True)

@@ -2,7 +2,8 @@
 
 An exchange, as the BMS sends it (protocol.md 5.3; tests/vectors/console dumps): the echoed
 command (sometimes after a stale prompt), a line "@", the body, "Command completed
-successfully", a line "$$", then the prompt ("pylon>", Pytes "PYTES>") with no newline after it.
+successfully", a line "$$", then the prompt ("pylon>", Pytes "PYTES>", "pylon_debug>" in debug
+mode) with no newline after it.
 Lines end in CR CR LF, LF CR, CR LF or a bare LF, mixed within one answer. Long outputs stop at a
 paging line and wait for CR (continue) or any other key (abort).
 
@@ -16,8 +17,9 @@ import re
 
 from ..exceptions import PylontechConsoleError
 
-PROMPTS = (b"pylon>", b"PYTES>")
-"""The prompts a console prints when it waits for a command: Pylontech, Pytes."""
+PROMPTS = (b"pylon>", b"PYTES>", b"pylon_debug>")
+"""The prompts a console prints when it waits for a command: Pylontech, Pytes, and Pylontech
+left in debug mode (US2000C firmware B67.5.0: tests/vectors/console/hrabovszki_*)."""
 
 PAGING = b"Press [Enter] to be continued"
 """The start of the line that pauses long outputs (help, log): send CR to go on."""

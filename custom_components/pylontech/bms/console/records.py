@@ -17,6 +17,7 @@ _SPECIFICATION = re.compile(
 # Longer is not a specification; it also bounds the pattern's backtracking over blanks.
 _SPECIFICATION_LENGTH = 40
 _CLOCK = re.compile(r"^\s*(?:(\S+)\s+)?(\d{2,4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\s*$")
+_CLOCK_TEST = re.compile(r"^\s*Test result\s*:\s*\w+\s*$", re.IGNORECASE)
 _UNIT_TITLE = re.compile(r"^(?:Unit|BMU)\s+\d+\s+Barcode$", re.IGNORECASE)
 
 
@@ -86,12 +87,31 @@ def split_specification(text: str | None) -> tuple[float | None, float | None]:
     )
 
 
+def _event_word(fields: Fields, name: str, names: list[tuple[str, str]]) -> int | None:
+    """An event or fault word, "0x2000".
+
+    The names some firmware prints after it ("0x2000     COULFULL", US2000C B67.5.0) join
+    `names` under the field's name.
+    """
+    text = fields.text(name)
+    if text is None:
+        return None
+    word, *after = text.split(None, 1) or [""]
+    if after:
+        names.append((name, " ".join(after[0].split())))
+    return integer(word, name)
+
+
 def parse_pack_status(lines: list[str], number: int | None) -> PackStatus:
     """`pwr N`: one pack's pairs between two rules of dashes."""
     fields, _ = pair_fields(lines)
     index = integer(fields.text("Power"), "Power")
     protections = fields.text("Protect ENA")
     soc = quantity(fields.text("Coulomb"), "Coulomb")  # "45          %"
+    names: list[tuple[str, str]] = []
+    battery_events = _event_word(fields, "Bat Events", names)
+    power_events = _event_word(fields, "Power Events", names)
+    system_fault = _event_word(fields, "System Fault", names)
     return PackStatus(
         index=number if index is None else index,
         voltage=milli(fields.text("Voltage"), "Voltage"),
@@ -110,10 +130,10 @@ def parse_pack_status(lines: list[str], number: int | None) -> PackStatus:
         soh_state=fields.text("Soh. Status"),
         heater_state=fields.text("Heater Status"),
         protections_enabled=tuple(protections.split()) if protections else (),
-        battery_events=integer(fields.text("Bat Events"), "Bat Events"),
-        power_events=integer(fields.text("Power Events"), "Power Events"),
-        system_fault=integer(fields.text("System Fault"), "System Fault"),
-        other=fields.other(),
+        battery_events=battery_events,
+        power_events=power_events,
+        system_fault=system_fault,
+        other=(*fields.other(), *names),
     )
 
 
@@ -145,9 +165,14 @@ def parse_statistics(lines: list[str], number: int | None) -> Statistics:
 
 
 def parse_time(lines: list[str], number: int | None) -> ClockTime:
-    """`time`: "Ds3231 2025-12-21 21:14:53" (US), "2023-10-05 14:30:18" (Force H2, SC)."""
-    match = _CLOCK.match(lines[0]) if len(lines) == 1 else None
-    if match is None:
+    """`time`: the clock line, and the clock test's outcome on some firmware.
+
+    "Ds3231 2025-12-21 21:14:53" (US), "2023-10-05 14:30:18" (Force H2, SC), "RTC 2026-07-17
+    01:40:48" then "Test result:pass" (US2000C B67.5.0).
+    """
+    match = _CLOCK.match(lines[0]) if lines else None
+    # US2000C firmware B67.5.0 adds its clock test's outcome: "Test result:pass".
+    if match is None or not all(_CLOCK_TEST.match(line) for line in lines[1:]):
         msg = f"not a clock line: {lines[0]!r}"
         raise PylontechConsoleError(msg)
     return ClockTime(chip=match.group(1), time=match.group(2))

@@ -193,11 +193,18 @@ def parse_help(lines: list[str], number: int | None) -> CommandList:
             continue
         if _RULE.match(text):
             continue
+        entries = sections[current]
+        if text.startswith("/") and entries:
+            # A usage too long for its line goes on in lines of its own, each after a "/"
+            # (US2000C firmware B67.5.0: `config`, `prot`).
+            name, usage = entries[-1]
+            entries[-1] = (name, f"{usage} {text}")
+            continue
         command = _COMMAND.match(text)
         if command is None:
             msg = f"not a help line: {text!r}"
             raise PylontechConsoleError(msg)
-        sections[current].append((command.group(1), (command.group(2) or "").strip()))
+        entries.append((command.group(1), (command.group(2) or "").strip()))
     if not sections["local"] and not sections["remote"]:
         msg = "no command listed"
         raise PylontechConsoleError(msg)

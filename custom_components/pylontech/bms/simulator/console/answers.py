@@ -142,7 +142,9 @@ class Console:
         if name == "help" and not args:
             return us.Body(model.help_lines, table=False)
         if name == "time" and not args:
-            return us.Body((model.time_prefix + stack.clock_text(t),), table=False)
+            return us.Body(
+                (model.time_prefix + stack.clock_text(t), *model.time_after), table=False
+            )
         readings = stack.readings(t)
         if model.series:
             if args:

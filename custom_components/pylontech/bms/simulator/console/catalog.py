@@ -210,6 +210,8 @@ class ConsoleModel:
     """Whether `stat N` works (Pytes refuses it: ioBroker_pytes-v5_stat_1.txt)."""
     manufacturer: str = "Pylon"
     page_lines: int = 20
+    time_after: tuple[str, ...] = ()
+    """Lines after the clock line of `time` (US2000C B67.5.0: "Test result:pass")."""
     """Body lines of a page of `help`, as in the model's help dump."""
 
     def kind(self, index: int) -> PackKind:
@@ -229,6 +231,12 @@ MODELS = {
                      replay_prefix="ioBroker_US", help_lines=US_HELP, time_prefix="Ds3231 ",
                      pwr_extra="mosfet",
                      stat_keys=(US5000_STAT, US5000_STAT, US2KBPL_V28_STAT)),
+        # A US2000C on firmware B67.5.0 left in debug mode (tests/vectors/console/hrabovszki_*).
+        ConsoleModel(name="us2000c-debug", series=False, prompt="pylon_debug>", kinds=(US2000C,),
+                     default_count=5, max_count=16, positions=16, amplitude=20.0,
+                     replay_prefix="hrabovszki_US2000C-B67", help_lines=US_HELP,
+                     time_prefix="RTC ", time_after=("Test result:pass",), pwr_extra="mosfet",
+                     stat_keys=(US5000_STAT,)),
         ConsoleModel(name="us2000b", series=False, prompt="pylon>", kinds=(US2KBPL_V24,),
                      default_count=2, max_count=8, positions=8, amplitude=10.0,
                      replay_prefix="donverduyn_US2KBPL", help_lines=US_HELP,
@@ -248,4 +256,4 @@ MODELS = {
                      energy_unit="WH", unit_avg_tempr=True, stat_keys=(SC_STAT,)),
     )
 }  # fmt: skip
-"""Every console model by name: us, us2000b, pytes, force-h2, sc."""
+"""Every console model by name: us, us2000c-debug, us2000b, pytes, force-h2, sc."""
