@@ -33,7 +33,7 @@ from custom_components.pylontech.bms.dialects import (
     Dialect,
     RequestInfo,
 )
-from custom_components.pylontech.bms.dialects.decoders import AlarmDecoder
+from custom_components.pylontech.bms.dialects.alarm_decoder import AlarmDecoder
 from custom_components.pylontech.bms.simulator.served import analog_values
 from tests import captures
 

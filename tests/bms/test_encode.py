@@ -16,8 +16,9 @@ from custom_components.pylontech.bms import (
     parse_frame,
 )
 from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, Wire
-from custom_components.pylontech.bms.dialects.decoders import AlarmDecoder, split_pack_blocks
+from custom_components.pylontech.bms.dialects.alarm_decoder import AlarmDecoder
 from custom_components.pylontech.bms.dialects.layout import compiled
+from custom_components.pylontech.bms.dialects.pack_blocks import split_pack_blocks
 from custom_components.pylontech.bms.dialects.steps import Counted, Number, Text
 from tests.bms.test_captures import READABLE
 

@@ -46,7 +46,8 @@ from custom_components.pylontech.bms import (
 from custom_components.pylontech.bms.binary.client import PylontechClient
 from custom_components.pylontech.bms.cli.simulate import add_simulate_command
 from custom_components.pylontech.bms.dialects import PACE, PYLONTECH, Dialect, get_dialect
-from custom_components.pylontech.bms.dialects.decoders import AnalogDecoder, split_pack_blocks
+from custom_components.pylontech.bms.dialects.decoders import AnalogDecoder
+from custom_components.pylontech.bms.dialects.pack_blocks import split_pack_blocks
 from custom_components.pylontech.bms.models import PackData, StackData
 from custom_components.pylontech.bms.serialize import stack_to_json
 from custom_components.pylontech.bms.simulator import (

@@ -3,7 +3,7 @@
 A reading outside its quantity's range is no reading: damage on the line, a firmware bug or a
 placeholder the field tables do not know. It becomes None, never a number, and is logged once
 at debug level (once per quantity and reason, not on every poll). The binary decoders and the
-console conversion both build their pack models through `screen` (decoders.py, convert.py),
+console conversion both build their pack models through `screen` (derive/pack_values.py),
 and the derived values (power, cell statistics, SOC from capacities) are computed from the
 screened values, so an absurd input never yields an absurd derived value.
 

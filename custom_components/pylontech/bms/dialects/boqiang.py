@@ -9,8 +9,9 @@ from __future__ import annotations
 from ..const import RTN_PYLONTECH
 from ..models import ManufacturerInfo
 from .base import Command, Dialect, RequestInfo
-from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder, Selector
+from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder
 from .layout import Layout, compiled
+from .pack_blocks import Selector
 from .shared import CELL_VOLTAGE, centi
 from .steps import Counted, Number, Text, Version
 from .typical import BusHabits, TypicalPack

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from ..const import RTN_PYLONTECH
 from ..models import FlagCategory
+from .alarm_decoder import AlarmDecoder, FlagRow
 from .base import Command, Dialect, RequestInfo
-from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, Selector
+from .decoders import AnalogDecoder
 from .layout import Layout, compiled
+from .pack_blocks import Selector
 from .shared import CELL_VOLTAGE, centi
 from .steps import Bits, Counted, Number
 from .typical import BusHabits, TypicalPack

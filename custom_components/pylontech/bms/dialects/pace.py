@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from ..const import RTN_PACE
 from ..models import Barcode, FlagCategory, PackCount, SoftwareVersion
+from .alarm_decoder import AlarmDecoder, FlagRow
 from .base import Command, Dialect, RequestInfo
-from .decoders import AlarmDecoder, AnalogDecoder, FlagRow, RecordDecoder
+from .decoders import AnalogDecoder, RecordDecoder
 from .layout import Layout, compiled
 from .shared import CELL_VOLTAGE, centi
 from .steps import Bits, Counted, Number, Text

@@ -18,14 +18,9 @@ from ..models import (
     SoftwareVersion,
     SystemParameters,
 )
+from .alarm_decoder import AlarmDecoder, FlagRow
 from .base import Command, Dialect, RequestInfo
-from .decoders import (
-    AlarmDecoder,
-    AnalogDecoder,
-    FlagRow,
-    ProtocolVersionDecoder,
-    RecordDecoder,
-)
+from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from ..const import RTN_SEPLOS
 from ..models import FlagCategory, ManufacturerInfo
+from .alarm_decoder import AlarmDecoder, FlagRow
 from .base import Command, Dialect, RequestInfo
-from .decoders import (
-    AlarmDecoder,
-    AnalogDecoder,
-    FlagRow,
-    ProtocolVersionDecoder,
-    RecordDecoder,
-    Selector,
-)
+from .decoders import AnalogDecoder, ProtocolVersionDecoder, RecordDecoder
 from .layout import Layout, compiled
+from .pack_blocks import Selector
 from .shared import CELL_VOLTAGE, centi
 from .steps import Bits, Counted, Fixed, Number, Text, Version
 from .typical import BusHabits, TypicalPack

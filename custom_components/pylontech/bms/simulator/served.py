@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..dialects.decoders import AlarmDecoder, AnalogDecoder
+from ..dialects.alarm_decoder import AlarmDecoder
+from ..dialects.decoders import AnalogDecoder
 from ..models import (
     AlarmLevel,
     Flag,
