@@ -20,7 +20,7 @@ import contextlib
 from dataclasses import dataclass
 import logging
 import time
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Literal
 
 from .answer_clock import ANSWER_MARGIN, WIRE_SLACK, AnswerClock, loop_time
 from .exceptions import PylontechBudgetError, PylontechConnectionError
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from .transport import Transport
 
-__all__ = ["ANSWER_MARGIN", "WIRE_SLACK", "AnswerClock", "Link", "LinkClient", "RawFrame", "Turn"]
+__all__ = ["ANSWER_MARGIN", "WIRE_SLACK", "AnswerClock", "Link", "RawFrame", "Turn"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -294,63 +294,3 @@ class Link:
         dropped += self.transport.discard_input()
         if dropped:
             _LOGGER.debug("dropped %d late bytes before the next request", dropped)
-
-
-class LinkClient:
-    """What a client of one link offers, whatever it speaks.
-
-    The transport, the gap between requests, the raw history, and closing (also as an async
-    context manager).
-    """
-
-    timeout: float
-
-    def __init__(self, link: Link) -> None:
-        """Use `link`; nothing is opened before the first request."""
-        self._link = link
-
-    @property
-    def transport(self) -> Transport:
-        """The link to the stack."""
-        return self._link.transport
-
-    @property
-    def gap(self) -> float:
-        """Seconds between the end of one exchange and the next request."""
-        return self._link.gap
-
-    @gap.setter
-    def gap(self, value: float) -> None:
-        self._link.gap = max(value, self._min_gap())
-
-    @property
-    def raw_frames(self) -> tuple[RawFrame, ...]:
-        """The last frames (or console exchanges) sent and received, oldest first."""
-        return self._link.raw_frames
-
-    async def __aenter__(self) -> Self:
-        """Use the client in an ``async with`` block."""
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Close the connection when the block ends."""
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the connection; the next request opens it again."""
-        await self._link.close()
-
-    def _min_gap(self) -> float:
-        """The least gap the other end needs, whatever is asked for."""
-        return 0.0
-
-    def exchange_budget(self, requests: int, answer_size: int) -> float:
-        """Seconds that `requests` exchanges of about `answer_size` bytes each may take in all.
-
-        Each gets the gap and twice its answer's time on the wire; on top, four request
-        timeouts: room for a pack or two that stay silent (a timeout and its drain each)
-        without failing the packs that answer.
-        """
-        link = self._link
-        each = link.gap + WIRE_SLACK * link.wire_time(answer_size) + ANSWER_MARGIN
-        return 4 * self.timeout + requests * each

@@ -20,7 +20,8 @@ from ..exceptions import (
     PylontechResponseError,
     PylontechTimeoutError,
 )
-from ..link import Link, LinkClient
+from ..link import Link
+from ..link_client import LinkClient
 from ..models import (
     AlarmInfo,
     AnalogValues,
@@ -307,7 +308,7 @@ class PylontechClient(LinkClient):
 
         The first byte must come within the timeout; an answer that has begun to arrive may
         take twice its time on the wire (sized from its LENID) to finish, within a cap
-        (`link.AnswerClock`), however the line behaves.
+        (`answer_clock.AnswerClock`), however the line behaves.
         """
         link = self._link
         decoder = self._decoder

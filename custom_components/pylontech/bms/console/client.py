@@ -26,7 +26,8 @@ from ..exceptions import (
     PylontechResponseError,
     PylontechTimeoutError,
 )
-from ..link import Link, LinkClient
+from ..link import Link
+from ..link_client import LinkClient
 from ..models import AnalogValues, PackData, PackIdentity, StackData, SystemTotals
 from .convert import hv_stack, us_pack
 from .exchange import command_line, exchange

@@ -13,12 +13,12 @@ import asyncio
 import re
 from typing import TYPE_CHECKING
 
+from ..answer_clock import WIRE_SLACK
 from ..exceptions import (
     PylontechConsoleError,
     PylontechTimeoutError,
     PylontechUnsupportedCommandError,
 )
-from ..link import WIRE_SLACK
 from .lines import PAGING, PROMPTS
 
 if TYPE_CHECKING:
