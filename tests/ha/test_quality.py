@@ -12,7 +12,13 @@ import homeassistant.components
 import pytest
 import yaml
 
-from custom_components.pylontech import binary_sensor, config_flow, coordinator, sensor
+from custom_components.pylontech import (
+    binary_sensor,
+    config_flow,
+    coordinator,
+    sensor,
+    sensor_descriptions,
+)
 from custom_components.pylontech.bms.console.convert import (
     TEMPERATURE_NAMES as CONSOLE_TEMPERATURES,
 )
@@ -73,14 +79,23 @@ def _pack_flag_keys() -> set[str]:
 
 
 def _sensor_keys() -> set[str]:
-    keys = {d.translation_key for d in (*sensor.PACK_SENSORS, *sensor.STACK_SENSORS)}
-    keys |= {d.translation_key for d in sensor.ENERGY_SENSORS}
-    keys.add(sensor._cell_voltage(0).translation_key)
-    keys.add(sensor._temperature(0, "temperature_1").translation_key)
+    keys = {
+        d.translation_key
+        for d in (*sensor_descriptions.PACK_SENSORS, *sensor_descriptions.STACK_SENSORS)
+    }
+    keys |= {d.translation_key for d in sensor_descriptions.ENERGY_SENSORS}
+    keys.add(sensor_descriptions.cell_voltage_description(0).translation_key)
+    keys.add(sensor_descriptions.temperature_description(0, "temperature_1").translation_key)
     for dialect in DIALECTS:
         for names in dialect.temperature_names.values():
-            keys |= {sensor._temperature(0, name).translation_key for name in names}
-    keys |= {sensor._temperature(0, name).translation_key for name in CONSOLE_TEMPERATURES}
+            keys |= {
+                sensor_descriptions.temperature_description(0, name).translation_key
+                for name in names
+            }
+    keys |= {
+        sensor_descriptions.temperature_description(0, name).translation_key
+        for name in CONSOLE_TEMPERATURES
+    }
     return keys  # type: ignore[return-value]
 
 

@@ -14,7 +14,7 @@ from custom_components.pylontech.bms.models import PackData, StackData
 from custom_components.pylontech.bms.simulator import SimulatedStack
 from custom_components.pylontech.bms.simulator.served import analog_values
 from custom_components.pylontech.const import DOMAIN
-from custom_components.pylontech.sensor import _battery_state
+from custom_components.pylontech.sensor_descriptions import battery_state as _battery_state
 
 from .conftest import Clock, add_entry, refresh, simulator_for
 from .snapshot_helpers import (
