@@ -25,7 +25,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 
-from custom_components.pylontech import config_flow
+from custom_components.pylontech import config_flow, config_forms
 from custom_components.pylontech.bms.binary.frame import encode_frame
 from custom_components.pylontech.bms.exceptions import PylontechError
 from custom_components.pylontech.bms.transport import open_transport
@@ -81,7 +81,7 @@ integration lacks. (Boqiang, VER 0x26, was that example until it became a dialec
 @pytest.fixture(autouse=True)
 def fast_detection(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loopback answers within milliseconds: a probe need not wait 1 s for silence."""
-    monkeypatch.setattr(config_flow, "DETECT_TIMEOUT", 0.2)
+    monkeypatch.setattr(config_forms, "DETECT_TIMEOUT", 0.2)
 
 
 @pytest.fixture
@@ -319,14 +319,14 @@ async def library_fails(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
     last resort for any other `PylontechError` (a future library bug) cannot be met with a real
     stack, so `detect` is replaced for one call.
     """
-    real = config_flow.detect
+    real = config_forms.detect
 
     async def fail_once(*args: object, **kwargs: object) -> None:
-        monkeypatch.setattr(config_flow, "detect", real)
+        monkeypatch.setattr(config_forms, "detect", real)
         msg = "a new kind of failure"
         raise PylontechError(msg)
 
-    monkeypatch.setattr(config_flow, "detect", fail_once)
+    monkeypatch.setattr(config_forms, "detect", fail_once)
     yield closed_port()
 
 
@@ -338,13 +338,13 @@ async def link_refused(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
     refuses, so the flow's guard around it cannot be met from a form: `transport_for` is
     replaced for one call by the real `open_transport` given an impossible connect timeout.
     """
-    real = config_flow.transport_for
+    real = config_forms.transport_for
 
     def refuse_once(data: dict[str, Any]) -> object:
-        monkeypatch.setattr(config_flow, "transport_for", real)
+        monkeypatch.setattr(config_forms, "transport_for", real)
         return open_transport(host=data[CONF_HOST], port=data[CONF_PORT], connect_timeout=0)
 
-    monkeypatch.setattr(config_flow, "transport_for", refuse_once)
+    monkeypatch.setattr(config_forms, "transport_for", refuse_once)
     yield closed_port()
 
 

@@ -15,6 +15,7 @@ import yaml
 from custom_components.pylontech import (
     binary_sensor,
     config_flow,
+    config_forms,
     coordinator,
     sensor,
     sensor_descriptions,
@@ -142,7 +143,7 @@ def _string_constants(module: object) -> set[str]:
 def test_config_flow_texts() -> None:
     """Every error and abort the flow can show is translated; every field has a description."""
     config = STRINGS["config"]
-    constants = _string_constants(config_flow)
+    constants = _string_constants(config_flow) | _string_constants(config_forms)
     used_errors = {
         key for key in config["error"] if key in constants
     }  # the flow returns keys as string constants

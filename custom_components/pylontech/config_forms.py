@@ -1,0 +1,203 @@
+"""The config flow's forms and checks: what an owner types, and the search for a stack behind it.
+
+`config_flow.py` holds the steps that show these forms.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
+from homeassistant.helpers import selector
+import voluptuous as vol
+
+from . import transport_for
+from .bms import (
+    PylontechBudgetError,
+    PylontechConnectionError,
+    PylontechDetectionError,
+    PylontechError,
+    PylontechGatewayBusyError,
+    PylontechTimeoutError,
+    PylontechUnknownDialectError,
+    detect,
+    get_dialect,
+)
+from .const import (
+    BAUDRATES,
+    CONF_BAUDRATE,
+    CONF_CONNECTION,
+    CONF_DEVICE,
+    CONNECTION_NETWORK,
+    CONNECTION_SERIAL,
+    DEFAULT_BAUDRATE,
+    DEFAULT_NAME,
+    DEFAULT_PORT,
+    DETECT_TIMEOUT,
+    LOGGER,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .bms import Detection
+
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")  # fmt: skip
+
+BAUDRATE_SELECTOR = selector.SelectSelector(
+    selector.SelectSelectorConfig(
+        options=[str(rate) for rate in BAUDRATES], mode=selector.SelectSelectorMode.DROPDOWN
+    )
+)
+
+
+type FormSchema = Any
+"""A form's schema. Home Assistant 2026.10+ types forms with probatio's Schema and makes
+`voluptuous` an alias of probatio at run time; older releases type them with voluptuous's."""
+
+
+def device_field() -> object:
+    """The serial port field: Home Assistant's serial port selector, else a text field.
+
+    The selector (where Home Assistant has one) lists USB adapters and ESPHome serial proxies
+    (an ``esphome-hass://`` URL, which serialx opens through HA's ESPHome integration) and takes
+    any path or URL typed in by hand.
+    """
+    port_selector = getattr(selector, "SerialPortSelector", None)
+    return str if port_selector is None else port_selector()
+
+
+def network_schema(defaults: dict[str, Any], *, with_name: bool) -> FormSchema:
+    """Host and port of a TCP gateway (and the devices' name when a stack is added)."""
+    fields: dict[Any, Any] = {
+        vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): str,
+        vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): vol.Coerce(int),
+    }
+    if with_name:
+        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME))] = str
+    return vol.Schema(fields)
+
+
+def serial_schema(defaults: dict[str, Any], *, with_name: bool) -> FormSchema:
+    """A serial port and its speed (and the devices' name when a stack is added)."""
+    baudrate = str(defaults.get(CONF_BAUDRATE, DEFAULT_BAUDRATE))
+    fields: dict[Any, Any] = {
+        vol.Required(CONF_DEVICE, default=defaults.get(CONF_DEVICE, "")): device_field(),
+        vol.Required(CONF_BAUDRATE, default=baudrate): BAUDRATE_SELECTOR,
+    }
+    if with_name:
+        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME))] = str
+    return vol.Schema(fields)
+
+
+def connection_of(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The entry data for a form's input, and the form's errors for a host or port that is wrong."""
+    if CONF_DEVICE in user_input:
+        device = user_input[CONF_DEVICE].strip()
+        data = {
+            CONF_CONNECTION: CONNECTION_SERIAL,
+            CONF_DEVICE: device,
+            CONF_BAUDRATE: int(user_input[CONF_BAUDRATE]),
+        }
+        return data, {} if device else {CONF_DEVICE: "invalid_device"}
+    host = user_input[CONF_HOST].strip()
+    if host.startswith("[") and host.endswith("]"):  # an IPv6 address as URLs write it
+        host = host[1:-1]
+    port = user_input[CONF_PORT]
+    errors = {}
+    if not valid_host(host):
+        errors[CONF_HOST] = "invalid_host"
+    if not 1 <= port <= 65535:
+        errors[CONF_PORT] = "invalid_port"
+    return {CONF_CONNECTION: CONNECTION_NETWORK, CONF_HOST: host, CONF_PORT: port}, errors
+
+
+def valid_host(host: str) -> bool:
+    """Whether `host` is an IP address or a well-formed host name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(HOSTNAME.match(host))
+    return True
+
+
+def connection_id(data: dict[str, Any]) -> str:
+    """Identifies the stack when its master gives no serial number."""
+    if data[CONF_CONNECTION] == CONNECTION_SERIAL:
+        return f"serial:{data[CONF_DEVICE]}"
+    return f"tcp:{data[CONF_HOST]}:{data[CONF_PORT]}"
+
+
+def reply_text(raw: bytes) -> str:
+    """The start of what came back, on one line, control characters escaped."""
+    return repr(raw[:80])[2:-1]
+
+
+async def find_stack(data: dict[str, Any]) -> tuple[Detection | None, str, dict[str, str]]:
+    """Detect the stack `data` describes: (detection, error key, placeholders)."""
+    try:
+        transport = transport_for(data)
+    except PylontechConnectionError as err:
+        return None, "cannot_connect", {"error": str(err)}
+    try:
+        detection = await detect(transport, request_timeout=DETECT_TIMEOUT)
+    except PylontechGatewayBusyError as err:
+        return None, "gateway_busy", {"error": str(err)}
+    except PylontechBudgetError as err:
+        return None, "detection_slow", {"error": str(err)}
+    except PylontechTimeoutError as err:
+        return None, "timeout_connect", {"error": str(err)}
+    except PylontechConnectionError as err:
+        return None, "cannot_connect", {"error": str(err)}
+    except PylontechUnknownDialectError as err:
+        return None, "unknown_dialect", {"reply": reply_text(err.raw)}
+    except PylontechDetectionError as err:
+        if err.raw:
+            return None, "not_a_bms", {"reply": reply_text(err.raw)}
+        return None, "no_answer", {"error": str(err)}
+    except PylontechError as err:
+        LOGGER.exception("Unexpected error while looking for the stack")
+        return None, "unknown", {"error": str(err)}
+    finally:
+        await transport.close()
+    return detection, "", {}
+
+
+def suggested(data: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry's data as its form shows it (the baud rate is a choice of texts)."""
+    suggested = dict(data)
+    if CONF_BAUDRATE in suggested:
+        suggested[CONF_BAUDRATE] = str(suggested[CONF_BAUDRATE])
+    return suggested
+
+
+def is_connection_id(unique_id: str | None) -> bool:
+    """Whether an entry's unique id is its connection's (no stack identity was read)."""
+    return unique_id is None or unique_id.startswith(("tcp:", "serial:"))
+
+
+def found_details(detection: Detection) -> dict[str, str]:
+    """What detection found, for the confirmation form."""
+    first = get_dialect(detection.dialect).first_address
+    lines = []
+    part = "Pack"
+    for pack in detection.packs:
+        # PACE reports one version text as both model and firmware: show it once.
+        details = list(
+            dict.fromkeys(
+                text for text in (pack.model, pack.serial_number, pack.software_version) if text
+            )
+        )
+        suffix = f": {', '.join(details)}" if details else ""
+        if pack.address < first:  # a high-voltage controller: its modules follow it
+            lines.append(f"- Controller{suffix}")
+            part = "Module"
+        else:
+            lines.append(f"- {part} {pack.address - first + 1} (address {pack.address}){suffix}")
+    return {
+        "dialect": get_dialect(detection.dialect).title,
+        "count": str(len(detection.addresses)),
+        "packs": "\n".join(lines),
+    }
