@@ -90,24 +90,51 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
             data, errors = connection_of(user_input)
             if not errors:
                 match = {k: v for k, v in data.items() if k != CONF_BAUDRATE}
-                self._async_abort_entries_match(match)
+                if (same := self._entry_where(match)) is not None:
+                    return self._already_configured(same)
                 detection, error, placeholders = await find_stack(data)
                 if detection is None:
                     errors["base"] = error
                 else:
                     await self.async_set_unique_id(detection.master_serial or connection_id(data))
-                    self._abort_if_unique_id_configured()
+                    if (same := self._entry_where(None)) is not None:
+                        return self._already_configured(same)
                     self._data = {**data, CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME}
                     self._detection = detection
                     return await self.async_step_confirm()
         return self.async_show_form(
             step_id=step,
             data_schema=self.add_suggested_values_to_schema(
-                schema({}, with_name=True), user_input or {}
+                schema({CONF_NAME: self._free_name()}, with_name=True), user_input or {}
             ),
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    def _entry_where(self, data: dict[str, Any] | None) -> PylontechConfigEntry | None:
+        """The entry whose data holds `data`, or (None) whose unique id is this flow's."""
+        for entry in self._async_current_entries(include_ignore=False):
+            if data is None:
+                if self.unique_id is not None and entry.unique_id == self.unique_id:
+                    return entry
+            elif all(entry.data.get(key) == value for key, value in data.items()):
+                return entry
+        return None
+
+    def _already_configured(self, entry: PylontechConfigEntry) -> ConfigFlowResult:
+        """Abort, naming the entry that has this stack already."""
+        return self.async_abort(
+            reason="already_configured", description_placeholders={"title": entry.title}
+        )
+
+    def _free_name(self) -> str:
+        """The default name, numbered past the names other stacks have ("Battery 2")."""
+        taken = {entry.data.get(CONF_NAME) for entry in self._async_current_entries()}
+        name, number = DEFAULT_NAME, 1
+        while name in taken:
+            number += 1
+            name = f"{DEFAULT_NAME} {number}"
+        return name
 
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -151,8 +178,8 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
                     if entry.unique_id != unique_id and not is_connection_id(entry.unique_id):
                         return self.async_abort(reason="unique_id_mismatch")
                     await self.async_set_unique_id(unique_id)
-                    if unique_id != entry.unique_id:
-                        self._abort_if_unique_id_configured()
+                    if unique_id != entry.unique_id and (same := self._entry_where(None)):
+                        return self._already_configured(same)
                     return self.async_update_reload_and_abort(
                         entry,
                         unique_id=unique_id,

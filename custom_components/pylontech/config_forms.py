@@ -17,11 +17,13 @@ from . import transport_for
 from .bms import (
     PylontechBudgetError,
     PylontechConnectionError,
+    PylontechConnectionRefusedError,
     PylontechDetectionError,
     PylontechError,
     PylontechGatewayBusyError,
     PylontechTimeoutError,
     PylontechUnknownDialectError,
+    PylontechWebServerError,
     detect,
     get_dialect,
 )
@@ -107,11 +109,18 @@ def connection_of(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         host = host[1:-1]
     port = user_input[CONF_PORT]
     errors = {}
-    if not valid_host(host):
+    if _URL_LIKE.search(host):
+        errors[CONF_HOST] = "host_not_address"  # "http://192.168.1.50:8899/", "host:8899"
+    elif not valid_host(host):
         errors[CONF_HOST] = "invalid_host"
     if not 1 <= port <= 65535:
         errors[CONF_PORT] = "invalid_port"
     return {CONF_CONNECTION: CONNECTION_NETWORK, CONF_HOST: host, CONF_PORT: port}, errors
+
+
+_URL_LIKE = re.compile(r"://|/|^[^:]*:\d+$")
+"""A URL or a path typed where the host goes, or a host with a port after it (one colon: an IPv6
+address has several)."""
 
 
 def valid_host(host: str) -> bool:
@@ -135,6 +144,32 @@ def reply_text(raw: bytes) -> str:
     return repr(raw[:80])[2:-1]
 
 
+_ERRORS: tuple[tuple[type[PylontechError], str], ...] = (
+    (PylontechGatewayBusyError, "gateway_busy"),
+    (PylontechBudgetError, "detection_slow"),
+    (PylontechTimeoutError, "timeout_connect"),
+    (PylontechConnectionRefusedError, "connection_refused"),
+    (PylontechConnectionError, "cannot_connect"),
+    (PylontechWebServerError, "web_server"),
+)
+"""The form's error for each failure of the search, the most particular kind first."""
+
+
+def _error_of(err: PylontechError) -> tuple[str, dict[str, str]]:
+    """The form's error key and placeholders for a failed search."""
+    for kind, key in _ERRORS:
+        if isinstance(err, kind):
+            return key, {"error": str(err)}
+    if isinstance(err, PylontechUnknownDialectError):
+        return "unknown_dialect", {"reply": reply_text(err.raw)}
+    if isinstance(err, PylontechDetectionError):
+        if err.raw:
+            return "not_a_bms", {"reply": reply_text(err.raw)}
+        return "no_answer", {"error": str(err)}
+    LOGGER.error("Unexpected error while looking for the stack: %s", err, exc_info=err)
+    return "unknown", {"error": str(err)}
+
+
 async def find_stack(data: dict[str, Any]) -> tuple[Detection | None, str, dict[str, str]]:
     """Detect the stack `data` describes: (detection, error key, placeholders)."""
     try:
@@ -143,23 +178,8 @@ async def find_stack(data: dict[str, Any]) -> tuple[Detection | None, str, dict[
         return None, "cannot_connect", {"error": str(err)}
     try:
         detection = await detect(transport, request_timeout=DETECT_TIMEOUT)
-    except PylontechGatewayBusyError as err:
-        return None, "gateway_busy", {"error": str(err)}
-    except PylontechBudgetError as err:
-        return None, "detection_slow", {"error": str(err)}
-    except PylontechTimeoutError as err:
-        return None, "timeout_connect", {"error": str(err)}
-    except PylontechConnectionError as err:
-        return None, "cannot_connect", {"error": str(err)}
-    except PylontechUnknownDialectError as err:
-        return None, "unknown_dialect", {"reply": reply_text(err.raw)}
-    except PylontechDetectionError as err:
-        if err.raw:
-            return None, "not_a_bms", {"reply": reply_text(err.raw)}
-        return None, "no_answer", {"error": str(err)}
     except PylontechError as err:
-        LOGGER.exception("Unexpected error while looking for the stack")
-        return None, "unknown", {"error": str(err)}
+        return None, *_error_of(err)
     finally:
         await transport.close()
     return detection, "", {}
@@ -184,12 +204,12 @@ def found_details(detection: Detection) -> dict[str, str]:
     lines = []
     part = "Pack"
     for pack in detection.packs:
+        details = [f"model {pack.model}"] if pack.model else []
+        if pack.serial_number:
+            details.append(f"serial number {pack.serial_number}")
         # PACE reports one version text as both model and firmware: show it once.
-        details = list(
-            dict.fromkeys(
-                text for text in (pack.model, pack.serial_number, pack.software_version) if text
-            )
-        )
+        if pack.software_version and pack.software_version != pack.model:
+            details.append(f"firmware {pack.software_version}")
         suffix = f": {', '.join(details)}" if details else ""
         if pack.address < first:  # a high-voltage controller: its modules follow it
             lines.append(f"- Controller{suffix}")
@@ -197,7 +217,6 @@ def found_details(detection: Detection) -> dict[str, str]:
         else:
             lines.append(f"- {part} {pack.address - first + 1} (address {pack.address}){suffix}")
     return {
-        "dialect": get_dialect(detection.dialect).title,
-        "count": str(len(detection.addresses)),
+        "dialect": get_dialect(detection.dialect).brand,
         "packs": "\n".join(lines),
     }

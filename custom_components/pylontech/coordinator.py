@@ -19,6 +19,7 @@ from homeassistant.util import dt as dt_util
 
 from .bms import (
     EnergyMeter,
+    PylontechBackoffError,
     PylontechConnectionError,
     PylontechError,
     PylontechGatewayBusyError,
@@ -152,9 +153,10 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
             self.identities[address] = await self.client.identify(address)
 
     async def _async_update_data(self) -> PylontechData:
-        if time.monotonic() >= self._next_rescan:
-            await self._look_for_new_pack()
         try:
+            # Not while polls fail: the link has better things to do than look for new packs.
+            if time.monotonic() >= self._next_rescan and self._failing_since is None:
+                await self._look_for_new_pack()
             stack = await self.client.poll(self.addresses)
         except PylontechError as err:
             self._failed(err)
@@ -195,6 +197,10 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
         address = max(self.addresses) + 1
         try:
             await self.client.analog_values(address)
+        except PylontechTimeoutError:
+            return  # nothing there, as usual
+        except PylontechConnectionError:
+            raise  # the link failed: the refresh fails with it, as the poll would
         except PylontechError:
             return
         LOGGER.info("A new pack answers at address %d of %s", address, self.config_entry.title)
@@ -215,8 +221,10 @@ class PylontechCoordinator(DataUpdateCoordinator[PylontechData]):
         placeholders = {"name": self.config_entry.title, "error": str(err)}
         # A gateway that drops one connection may be rebooting or resetting a noisy line;
         # only the same refusal poll after poll means another client holds it.
-        busy = isinstance(err, PylontechGatewayBusyError)
-        self._busy_in_a_row = self._busy_in_a_row + 1 if busy else 0
+        if isinstance(err, PylontechGatewayBusyError):
+            self._busy_in_a_row += 1
+        elif not isinstance(err, PylontechBackoffError):  # a backoff tried nothing: no verdict
+            self._busy_in_a_row = 0
         if self._busy_in_a_row >= BUSY_REPEATS:
             self._issue(ISSUE_GATEWAY_BUSY, placeholders)
         if now - self._failing_since >= UNRESPONSIVE_AFTER:

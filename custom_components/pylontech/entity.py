@@ -67,8 +67,8 @@ def stack_device_info(coordinator: PylontechCoordinator) -> DeviceInfo:
     return DeviceInfo(
         identifiers={stack_identifier(coordinator)},
         name=coordinator.config_entry.data[CONF_NAME],
-        manufacturer=master.manufacturer if master else None,
-        model=(master and master.model) or coordinator.dialect.title,
+        manufacturer=(master and master.manufacturer) or coordinator.dialect.manufacturer,
+        model=(master and master.model) or coordinator.dialect.brand,
         serial_number=master.serial_number if master else None,
         sw_version=master.software_version if master else None,
     )
@@ -155,9 +155,12 @@ class PylontechPackEntity(PylontechEntity):
             DeviceInfo(
                 identifiers={pack_identifier(coordinator, address)},
                 name=f"{entry.data[CONF_NAME]} {coordinator.pack_word} {coordinator.pack_number(address)}",
-                manufacturer=(identity.manufacturer if identity else None)
-                or (master.manufacturer if master else None),
-                model=identity.model if identity else None,
+                # Where the BMS names no maker or model (PACE slaves answer no identity),
+                # the master's maker, else the dialect's; the dialect's name as the model.
+                manufacturer=(identity and identity.manufacturer)
+                or (master and master.manufacturer)
+                or coordinator.dialect.manufacturer,
+                model=(identity and identity.model) or coordinator.dialect.brand,
                 serial_number=identity.serial_number if identity else None,
                 sw_version=identity.software_version if identity else None,
             ),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import pytest
 
 from custom_components.pylontech.bms import (
     PylontechConnectionError,
+    PylontechConnectionRefusedError,
     PylontechDetectionError,
     PylontechUnknownDialectError,
+    PylontechWebServerError,
     encode_frame,
 )
 from custom_components.pylontech.bms.detect import detect
@@ -113,8 +116,62 @@ async def test_refused() -> None:
     port = await gateway.start()
     await gateway.stop()
     transport = TcpTransport("127.0.0.1", port)
-    with pytest.raises(PylontechConnectionError, match="refused"):
+    with pytest.raises(PylontechConnectionRefusedError, match="refused"):
         await detect(transport, request_timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(
+    ("reply", "named"),
+    [
+        (b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n", "HTTP/1.1 400 Bad Request"),
+        # To a request line without a version (HTTP/0.9) a server sends the page alone.
+        (
+            b'<!DOCTYPE HTML>\n<html lang="en"><body>Error code: 400</body></html>',
+            "<!DOCTYPE HTML>",
+        ),
+    ],
+)
+async def test_web_server(reply: bytes, named: str) -> None:
+    """The port of a gateway's settings page: a web server answers junk and hangs up. The
+    error says so (the owner typed the wrong port), with what it sent."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(4096)
+        writer.write(reply)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport = TcpTransport("127.0.0.1", port)
+    try:
+        with pytest.raises(PylontechWebServerError, match=f"a web server answered on .*{named}"):
+            await detect(transport, request_timeout=TIMEOUT)
+    finally:
+        await transport.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_gateway_that_hangs_up_is_no_web_server() -> None:
+    """Junk that is not a web page, then a hang-up: the connection error, no web-server verdict."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(4096)
+        writer.write(b"\x00\xffgarbage")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    transport = TcpTransport("127.0.0.1", server.sockets[0].getsockname()[1])
+    try:
+        with pytest.raises(PylontechConnectionError) as info:
+            await detect(transport, request_timeout=TIMEOUT)
+        assert not isinstance(info.value, PylontechWebServerError)
+    finally:
+        await transport.close()
+        server.close()
+        await server.wait_closed()
 
 
 @pytest.mark.parametrize("name", ["pylontech", "pace"])

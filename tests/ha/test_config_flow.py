@@ -60,19 +60,20 @@ PYLONTECH_SERIAL = "HPTBH02240A03652"
 PACE_SERIAL = "1B4703022503652D"
 FOUND = {
     "pylontech": {
-        "dialect": "Pylontech (VER 0x20)",
-        "count": "2",
-        "packs": "- Pack 1 (address 2): US3000C, HPTBH02240A03652, 0.6.9\n"
-        "- Pack 2 (address 3): HPTBH02240A03653, 0.6.9",
+        "dialect": "Pylontech",
+        "packs": "- Pack 1 (address 2): model US3000C, serial number HPTBH02240A03652, "
+        "firmware 0.6.9\n"
+        "- Pack 2 (address 3): serial number HPTBH02240A03653, firmware 0.6.9",
     },
     "pace": {
-        "dialect": "PACE (VER 0x25: SOK, Jakiper and others)",
-        "count": "2",
+        "dialect": "PACE BMS",
         # PACE tells the model, firmware and barcode of the master only (0xC1, 0xC2).
-        "packs": "- Pack 1 (address 1): P16S100A-1B470-3.01, 1B4703022503652D\n"
+        "packs": "- Pack 1 (address 1): model P16S100A-1B470-3.01, "
+        "serial number 1B4703022503652D\n"
         "- Pack 2 (address 2)",
     },
 }
+HTTP_REPLY = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 BOQIANG_REPLY = encode_frame(ver=0x28, adr=2, cid1=0x46, cid2=0, info=bytes(40))
 """An answer of VER 0x28 (as diyBMS emulates, protocol.md 4.4): a BMS, but of a dialect this
 integration lacks. (Boqiang, VER 0x26, was that example until it became a dialect.)"""
@@ -194,8 +195,10 @@ def serial_data(device: str, baudrate: int = 9600) -> dict[str, Any]:
 class Gateway:
     """A TCP server on loopback that answers every request with `reply`, or never."""
 
-    def __init__(self, reply: bytes | None) -> None:
+    def __init__(self, reply: bytes | None, *, hang_up: bool = False) -> None:
         self.reply = reply
+        self.hang_up = hang_up
+        """Close the connection after the first reply (a web server does)."""
         self.served = 0
         self.port = 0
         self._server: asyncio.Server | None = None
@@ -216,6 +219,9 @@ class Gateway:
             while await reader.read(4096):
                 if self.reply is not None:
                     writer.write(self.reply)
+                    if self.hang_up:
+                        await writer.drain()
+                        break
         except ConnectionError:
             pass
         finally:
@@ -258,6 +264,13 @@ async def banner(_: pytest.MonkeyPatch) -> AsyncIterator[int]:
     async with Gateway(b"Welcome\r\n") as gateway:
         yield gateway.port
         assert gateway.served == 1
+
+
+@asynccontextmanager
+async def web_server(_: pytest.MonkeyPatch) -> AsyncIterator[int]:
+    """The gateway's settings page: a web server answers its status line and hangs up."""
+    async with Gateway(HTTP_REPLY, hang_up=True) as gateway:
+        yield gateway.port
 
 
 @asynccontextmanager
@@ -353,9 +366,18 @@ type Trouble = Callable[[pytest.MonkeyPatch], AbstractAsyncContextManager[int]]
 TROUBLES: list[Any] = [
     pytest.param(
         nothing_listening,
-        "cannot_connect",
+        "connection_refused",
         {"error": "connection refused by 127.0.0.1:{port}"},
-        id="cannot_connect",
+        id="connection_refused",
+    ),
+    pytest.param(
+        web_server,
+        "web_server",
+        {
+            "error": "a web server answered on tcp://127.0.0.1:{port} "
+            "(HTTP/1.1 400 Bad Request), not a BMS"
+        },
+        id="web_server",
     ),
     pytest.param(
         full_backlog,
@@ -508,7 +530,7 @@ async def test_stack_without_serial_number_is_known_by_its_connection(
     else:
         result = await submit(hass, flow_id, serial(f"socket://127.0.0.1:{pace.port}"))
     assert confirmed(result)["packs"] == (
-        "- Pack 1 (address 1): P16S100A-1B470-3.01\n- Pack 2 (address 2)"
+        "- Pack 1 (address 1): model P16S100A-1B470-3.01\n- Pack 2 (address 2)"
     )
     result = await submit(hass, flow_id, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -555,6 +577,11 @@ async def test_serial_errors_then_recovery(
         ("127.0.0.1", 0, {CONF_PORT: "invalid_port"}),
         ("127.0.0.1", 70000, {CONF_PORT: "invalid_port"}),
         ("gateway lan", 65536, {CONF_HOST: "invalid_host", CONF_PORT: "invalid_port"}),
+        # What an owner copies from the address bar of the gateway's settings page.
+        ("http://192.168.1.50", 1234, {CONF_HOST: "host_not_address"}),
+        ("http://192.168.1.50:8899/", 1234, {CONF_HOST: "host_not_address"}),
+        ("192.168.1.50:8899", 1234, {CONF_HOST: "host_not_address"}),
+        ("gateway.lan/status", 1234, {CONF_HOST: "host_not_address"}),
     ],
 )
 async def test_network_input_errors_then_recovery(
@@ -615,10 +642,11 @@ async def test_busy_gateway_works_once_freed(hass: HomeAssistant, clock: Clock) 
 
 async def test_same_stack_twice_is_refused(hass: HomeAssistant, pylontech: Simulator) -> None:
     """The stack is known by its serial number, whatever name reaches it."""
-    entry_for(pylontech).add_to_hass(hass)
+    entry_for(pylontech, title="Garage").add_to_hass(hass)
     flow_id = await start(hass, "network")
     result = await submit(hass, flow_id, network(pylontech.port, host="localhost"))
     assert aborted(result) == "already_configured"
+    assert result["description_placeholders"] == {"title": "Garage"}  # which entry has it
     assert pylontech.connections == 1
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
@@ -635,12 +663,38 @@ async def test_same_connection_twice_is_refused(
     else:
         data = serial_data(device)
         user_input = serial(device, "115200")
-    MockConfigEntry(domain=DOMAIN, unique_id="another", data=data).add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, unique_id="another", title="Shed", data=data).add_to_hass(hass)
 
     flow_id = await start(hass, step)
     result = await submit(hass, flow_id, user_input)
     assert aborted(result) == "already_configured"
+    assert result["description_placeholders"] == {"title": "Shed"}
     assert pylontech.connections == 0
+
+
+async def test_a_second_stack_is_offered_a_name_of_its_own(
+    hass: HomeAssistant, pylontech: Simulator
+) -> None:
+    """With a "Battery" configured, the form offers "Battery 2", then "Battery 3"."""
+    assert await name_offered(hass, "network") == "Battery"
+    entry_for(pylontech).add_to_hass(hass)
+    assert await name_offered(hass, "network") == "Battery 2"
+    MockConfigEntry(domain=DOMAIN, unique_id="x", data={CONF_NAME: "Battery 2"}).add_to_hass(hass)
+    assert await name_offered(hass, "serial") == "Battery 3"
+
+
+async def name_offered(hass: HomeAssistant, step: str) -> object:
+    """The default of the name field of a new flow's `step` form."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+    schema = result["data_schema"]
+    assert schema is not None
+    for key in schema.schema:
+        if key == CONF_NAME:
+            return key.default()
+    pytest.fail("no name field")
 
 
 # -- options --------------------------------------------------------------------------------------
@@ -760,7 +814,11 @@ async def test_reconfigure_to_another_stack_is_refused(
     [
         (0, {CONF_PORT: "invalid_port"}, {}),
         (-1, {CONF_PORT: "invalid_port"}, {}),
-        (None, {"base": "cannot_connect"}, {"error": "connection refused by 127.0.0.1:{port}"}),
+        (
+            None,
+            {"base": "connection_refused"},
+            {"error": "connection refused by 127.0.0.1:{port}"},
+        ),
     ],
 )
 async def test_reconfigure_errors_then_recovery(

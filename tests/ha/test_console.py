@@ -52,7 +52,7 @@ async def _add_through_flow(hass: HomeAssistant, simulator: ConsoleSimulator) ->
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "confirm"
-    assert result["description_placeholders"]["dialect"] == "Pylontech console (text)"
+    assert result["description_placeholders"]["dialect"] == "Pylontech console"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]

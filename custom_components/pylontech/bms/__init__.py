@@ -10,9 +10,11 @@ from .derive import EnergyMeter, EnergyTotals, ExtremeCell, StackSummary, summar
 from .detect import detect
 from .dialects import DIALECTS, Dialect, dialect_for_frame, get_dialect
 from .exceptions import (
+    PylontechBackoffError,
     PylontechBudgetError,
     PylontechChecksumError,
     PylontechConnectionError,
+    PylontechConnectionRefusedError,
     PylontechDecodeError,
     PylontechDetectionError,
     PylontechError,
@@ -24,6 +26,7 @@ from .exceptions import (
     PylontechTimeoutError,
     PylontechUnknownDialectError,
     PylontechUnsupportedCommandError,
+    PylontechWebServerError,
 )
 from .link import RawFrame
 from .models import (
@@ -78,9 +81,11 @@ __all__ = [
     "PackData",
     "PackIdentity",
     "ProtocolVersion",
+    "PylontechBackoffError",
     "PylontechBudgetError",
     "PylontechChecksumError",
     "PylontechConnectionError",
+    "PylontechConnectionRefusedError",
     "PylontechDecodeError",
     "PylontechDetectionError",
     "PylontechError",
@@ -92,6 +97,7 @@ __all__ = [
     "PylontechTimeoutError",
     "PylontechUnknownDialectError",
     "PylontechUnsupportedCommandError",
+    "PylontechWebServerError",
     "RawFrame",
     "Redactor",
     "Response",

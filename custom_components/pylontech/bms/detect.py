@@ -27,6 +27,7 @@ from .exceptions import (
     PylontechResponseError,
     PylontechTimeoutError,
     PylontechUnknownDialectError,
+    PylontechWebServerError,
 )
 from .models import AnalogValues, Detection
 
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from .transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
+
+_WEB_ANSWERS = (b"http/", b"<!doctype html", b"<html")
+"""How a web server's answer starts, lower-cased: its status line, or (to a request line
+without a version, HTTP/0.9) the page itself."""
 
 DETECT_TIMEOUT = 1.0  # s per request while probing
 DETECT_BUDGET = 60.0
@@ -86,6 +91,14 @@ async def detect(
     except TimeoutError:
         msg = f"detection on {transport.description} did not finish within {budget:g} s"
         raise PylontechBudgetError(msg) from None
+    except PylontechConnectionError as err:
+        # A web server answers a line of junk with its status line, then hangs up.
+        first = transport.first_received
+        if first.lstrip().lower().startswith(_WEB_ANSWERS):
+            line = first.strip().split(b"\n", 1)[0].strip().decode("ascii", "replace")
+            msg = f"a web server answered on {transport.description} ({line[:60]}), not a BMS"
+            raise PylontechWebServerError(msg, first) from err
+        raise
 
 
 async def _detect(

@@ -15,6 +15,14 @@ class PylontechConnectionError(PylontechError):
     """The gateway or serial port could not be reached, or the link broke."""
 
 
+class PylontechBackoffError(PylontechConnectionError):
+    """Nothing was tried: the link waits out its backoff after a failure."""
+
+
+class PylontechConnectionRefusedError(PylontechConnectionError):
+    """Nothing listens on that port: the host is there, the port number or its service is not."""
+
+
 class PylontechTimeoutError(PylontechConnectionError):
     """No complete answer arrived in time."""
 
@@ -86,6 +94,10 @@ class PylontechDetectionError(PylontechError):
         """Keep what came back instead of an answer (empty when nothing did)."""
         super().__init__(message)
         self.raw = raw
+
+
+class PylontechWebServerError(PylontechDetectionError):
+    """A web server answered: the port of a gateway's settings page, not of its serial bridge."""
 
 
 class PylontechUnknownDialectError(PylontechDetectionError):

@@ -23,7 +23,7 @@ import time
 from typing import TYPE_CHECKING, Literal
 
 from .answer_clock import ANSWER_MARGIN, WIRE_SLACK, AnswerClock, loop_time
-from .exceptions import PylontechBudgetError, PylontechConnectionError
+from .exceptions import PylontechBackoffError, PylontechBudgetError, PylontechConnectionError
 from .transport.stream import LoopTransport
 from .turn import Turn
 
@@ -192,7 +192,7 @@ class Link:
         wait = self._next_attempt - time.monotonic()
         if wait > 0:
             msg = f"{transport.description} unreachable; next attempt in {wait:.0f} s"
-            raise PylontechConnectionError(msg)
+            raise PylontechBackoffError(msg)
         try:
             await transport.open()
         except PylontechConnectionError:

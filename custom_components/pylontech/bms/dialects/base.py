@@ -67,6 +67,12 @@ class Dialect:
 
     name: str
     title: str
+    """For developers: the name and the header bytes that set the dialect apart."""
+    brand: str
+    """For owners: what the battery or its BMS is called (the confirm form, a device's model
+    where the BMS names none)."""
+    manufacturer: str
+    """The maker a device shows where the BMS names none."""
     ver: int
     cid1: int
     return_codes: Mapping[int, str]

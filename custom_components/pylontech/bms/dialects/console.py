@@ -12,6 +12,8 @@ from .base import Dialect
 CONSOLE = Dialect(
     name="console",
     title="Pylontech console (text)",
+    brand="Pylontech console",
+    manufacturer="Pylontech",
     ver=0,
     cid1=0,
     return_codes={},

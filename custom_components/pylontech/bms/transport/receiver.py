@@ -11,6 +11,8 @@ from ..exceptions import PylontechConnectionError, PylontechGatewayBusyError
 
 # Received bytes held before the socket or port is no longer read (resumed when they are taken).
 _READ_LIMIT: Final = 64 * 1024
+_FIRST_DATA: Final = 256
+"""Bytes of the first arrival kept in `Receiver.first_data`."""
 
 
 def _wake(waiter: asyncio.Future[bool] | None) -> None:
@@ -27,6 +29,8 @@ class Receiver(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.last_received: float | None = None
+        self.first_data = b""
+        """The first bytes received on the link (what answered at all, for a diagnosis)."""
         self.ended = False
         """The peer ended the stream, or the link broke or was closed."""
         self.error: Exception | None = None
@@ -53,6 +57,8 @@ class Receiver(asyncio.Protocol):
         """Hold what arrived; stop reading the socket while too much is held."""
         self.buffer += data
         self.last_received = time.monotonic()
+        if not self.first_data:
+            self.first_data = data[:_FIRST_DATA]
         _wake(self._data_waiter)
         if len(self.buffer) > _READ_LIMIT and not self._reading_paused:
             assert self.transport is not None

@@ -50,6 +50,10 @@ class Transport(Protocol):
         """`time.monotonic` when the last byte arrived, None before the first."""
 
     @property
+    def first_received(self) -> bytes:
+        """The start of the first bytes received on the last link that received any."""
+
+    @property
     def stale(self) -> bool:
         """Whether the link is open but silent for so long that it should be reopened."""
 
@@ -84,6 +88,7 @@ class LoopTransport:
         self._receiver: Receiver | None = None
         self._opened_at = 0.0
         self._last_received: float | None = None
+        self._first_received = b""
 
     def __repr__(self) -> str:
         """Name the class and where it goes."""
@@ -100,6 +105,14 @@ class LoopTransport:
         if self._receiver is not None and self._receiver.last_received is not None:
             return self._receiver.last_received
         return self._last_received
+
+    @property
+    def first_received(self) -> bytes:
+        """The start of the first bytes received on the last link that received any."""
+        receiver = self._receiver
+        if receiver is not None and receiver.first_data:
+            return receiver.first_data
+        return self._first_received
 
     @property
     def stale(self) -> bool:
@@ -139,6 +152,7 @@ class LoopTransport:
             return
         if receiver.last_received is not None:
             self._last_received = receiver.last_received
+            self._first_received = receiver.first_data
         receiver.closed_here = True
         transport = receiver.transport
         assert transport is not None

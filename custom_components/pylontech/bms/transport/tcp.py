@@ -7,7 +7,11 @@ import contextlib
 import socket
 from typing import TYPE_CHECKING, Final
 
-from ..exceptions import PylontechConnectionError, PylontechTimeoutError
+from ..exceptions import (
+    PylontechConnectionError,
+    PylontechConnectionRefusedError,
+    PylontechTimeoutError,
+)
 from .stream import DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, LoopTransport
 
 if TYPE_CHECKING:
@@ -65,7 +69,7 @@ class TcpTransport(LoopTransport):
             msg = f"no connection to {address} within {self.connect_timeout:g} s"
             raise PylontechTimeoutError(msg) from err
         except ConnectionRefusedError as err:
-            raise PylontechConnectionError(f"connection refused by {address}") from err
+            raise PylontechConnectionRefusedError(f"connection refused by {address}") from err
         except socket.gaierror as err:
             msg = f"cannot resolve host name {self.host!r}: {err.strerror}"
             raise PylontechConnectionError(msg) from err
