@@ -81,6 +81,11 @@ def _measurement(
     }
 
 
+def _millivolts(volts: float | None) -> float | None:
+    """Volts as whole millivolts (the BMS reports cells to the mV)."""
+    return None if volts is None else round(volts * 1000)
+
+
 def _voltage(key: str, **kwargs: Any) -> dict[str, Any]:
     return _measurement(key, UnitOfElectricPotential.VOLT, SensorDeviceClass.VOLTAGE, **kwargs)
 
@@ -185,8 +190,15 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         value_fn=lambda analog, _: analog.cell_voltage_average,
     ),
     PackSensorDescription(
-        **_voltage("cell_voltage_delta", suggested_display_precision=3),
-        value_fn=lambda analog, _: analog.cell_voltage_delta,
+        # In mV: a spread of a few mV, shown in V beside the pack voltage (History puts both on
+        # one 0-60 V axis), would be a flat line.
+        **_measurement(
+            "cell_voltage_delta",
+            UnitOfElectricPotential.MILLIVOLT,
+            SensorDeviceClass.VOLTAGE,
+            suggested_display_precision=0,
+        ),
+        value_fn=lambda analog, _: _millivolts(analog.cell_voltage_delta),
     ),
     PackSensorDescription(
         key="cell_voltage_min_cell",

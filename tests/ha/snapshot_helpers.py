@@ -166,7 +166,9 @@ def expected_pack_sensors(analog: PackAnalogValues, alarm: PackAlarmInfo) -> dic
         "cell_voltage_min": min(analog.cell_voltages),  # type: ignore[type-var]
         "cell_voltage_max": max(analog.cell_voltages),  # type: ignore[type-var]
         "cell_voltage_average": analog.cell_voltage_average,
-        "cell_voltage_delta": analog.cell_voltage_delta,
+        "cell_voltage_delta": None  # in mV
+        if analog.cell_voltage_delta is None
+        else round(analog.cell_voltage_delta * 1000),
         "battery_state": battery_state(analog.current),
         "voltage_state": alarm.voltage_state.value,
         "charge_current_state": alarm.charge_current_state.value,
