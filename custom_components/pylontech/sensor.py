@@ -84,9 +84,16 @@ class PylontechPackSensor(PylontechPackEntity, SensorEntity):
     def __init__(
         self, coordinator: PylontechCoordinator, description: PackSensorDescription, address: int
     ) -> None:
-        """Name cells and numbered temperatures by their number."""
+        """Name cells and numbered temperatures by their number.
+
+        Cells are numbered with two digits in a pack of ten or more ("Cell 01 voltage"), so that
+        a device page, which sorts by name, lists them in order.
+        """
         if description.key.startswith("cell_voltage_") and description.key[-1].isdigit():
-            self._attr_translation_placeholders = {"cell": description.key.rsplit("_", 1)[1]}
+            pack = coordinator.data.packs.get(address) if coordinator.data else None
+            cells = len(pack.analog.cell_voltages) if pack and pack.analog else 0
+            number = int(description.key.rsplit("_", 1)[1])
+            self._attr_translation_placeholders = {"cell": f"{number:0{2 if cells >= 10 else 1}d}"}
         elif description.translation_key == "temperature_numbered":
             self._attr_translation_placeholders = {"sensor": description.key.rsplit("_", 1)[1]}
         super().__init__(coordinator, description, address)
