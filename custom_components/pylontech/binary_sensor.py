@@ -39,11 +39,12 @@ DEVICE_CLASSES = {
     FlagCategory.FAULT: BinarySensorDeviceClass.PROBLEM,
     FlagCategory.STATUS: None,
 }
-# Status flags shown on the device page rather than among its sensors.
-DIAGNOSTIC_STATUS = frozenset(
-    {"charge_mosfet", "discharge_mosfet", "buzzer", "using_battery_power",
-     "effective_charge_current", "effective_discharge_current"}
-)  # fmt: skip
+
+
+MAIN_CARD_FLAGS = frozenset({"charge_mosfet", "discharge_mosfet"})
+"""The single flags a pack's main card shows; the others are diagnostic. The card shows the
+summaries (any warning, protection, fault), balancing and the MOSFETs, not twenty rows that
+read "OK"."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +87,7 @@ def _flag(index: int, flag: Flag) -> PackBinarySensorDescription:
         key=key,
         translation_key=f"cell_{cell[1]}" if cell else key,
         device_class=DEVICE_CLASSES[flag.category],
-        entity_category=EntityCategory.DIAGNOSTIC if key in DIAGNOSTIC_STATUS else None,
+        entity_category=None if key in MAIN_CARD_FLAGS else EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=not _rarely_useful(flag),
         is_on_fn=is_on,
     )
