@@ -35,6 +35,7 @@ from tests.bms.test_captures import MISPLACED
 DIALECT_OF = {
     "pylontech-0x20": "pylontech",
     "pace-0x25": "pace",
+    "pace-0x25-found": "pace",
     "seplos-v2-0x20": "seplos",
     "eg4-0x20": "eg4",
     "boqiang-0x26": "boqiang",
@@ -334,3 +335,41 @@ def test_a_request_is_never_an_answer(capture: captures.Capture) -> None:
     dialect = get_dialect(DIALECT_OF[capture.file])
     with pytest.raises(PylontechDecodeError, match="a request on the bus"):
         answer_to(dialect, frame, capture.command)
+
+
+# -- PACE: the BMS's own SOC and SOH in a 14-byte tail (found 2026-12-06) ------------------------
+
+FOUND_PACE = [c for c in captures.ALL if c.file == "pace-0x25-found"]
+
+
+@pytest.mark.parametrize("capture", FOUND_PACE, ids=lambda c: c.id)
+def test_pace_tail_gives_the_bms_soc_and_soh(capture: captures.Capture) -> None:
+    """Three real sources end each pack block with SOC %, the design capacity four times,
+    SOH %, a voltage and two zero bytes: SOC and SOH are the BMS's. The SOC agrees with
+    remaining / full capacity within a percent, and the tail repeats the design capacity."""
+    _, answer = decode_response(capture.raw, 0x42)
+    assert isinstance(answer, AnalogValues)
+    for pack in answer.packs:
+        assert len(pack.extra) == 14
+        assert pack.soc_source is SocSource.BMS
+        assert pack.soc == pack.extra[0]
+        assert pack.soh == pack.extra[9] == 100
+        assert pack.remaining_capacity is not None
+        assert pack.full_capacity is not None
+        assert pack.design_capacity is not None
+        assert abs(pack.soc - 100 * pack.remaining_capacity / pack.full_capacity) <= 1
+        for start in (1, 3, 5, 7):
+            assert int.from_bytes(pack.extra[start : start + 2]) == round(
+                pack.design_capacity * 100
+            )
+
+
+def test_pace_tail_values_of_the_gobel_stack() -> None:
+    """The 8-pack Gobel stack answered at ADR 00 (fancyui/Gobel-Battery-HA-Addon's log)."""
+    capture = next(c for c in FOUND_PACE if c.source.startswith("fancyui/"))
+    _, answer = decode_response(capture.raw, 0x42)
+    assert isinstance(answer, AnalogValues)
+    assert answer.all_packs
+    assert len(answer.packs) == 8
+    assert [pack.soc for pack in answer.packs[:3]] == [89.0, 88.0, 89.0]
+    assert answer.packs[0].design_capacity == 280.0

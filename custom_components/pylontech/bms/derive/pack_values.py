@@ -114,6 +114,30 @@ def screened_cells(
     return screened, cell_statistics(screened)
 
 
+_LONG_TAIL = 14
+"""A PACE tail that carries the BMS's own SOC and SOH (found-2026-12 captures: the Gobel 8-pack
+stack, SPDG's two-pack test, an EASUN pack in nkinnan/esphome-pace-bms#22): SOC %, the design
+capacity (10 mAh) four times, SOH %, the pack voltage (mV), two zero bytes."""
+
+
+def _tail_percentages(extra: bytes, design: float | None) -> tuple[float | None, float | None]:
+    """(SOC, SOH) in percent from a PACE analog block's tail, where it carries them.
+
+    One byte: the SOC (1B470 firmware, protocol.md 3.3). Fourteen bytes whose second and third
+    repeat the design capacity: SOC, then SOH at byte 9 (`_LONG_TAIL`). Anything else: none.
+    """
+    if len(extra) == 1 and extra[0] <= 100:
+        return float(extra[0]), None
+    if (
+        len(extra) == _LONG_TAIL
+        and design is not None
+        and int.from_bytes(extra[1:3]) == round(design * 100)
+        and extra[0] <= 100
+    ):
+        return float(extra[0]), (float(extra[9]) if extra[9] <= 100 else None)
+    return None, None
+
+
 def pack_values(
     values: Values,
     extra: bytes,
@@ -124,7 +148,7 @@ def pack_values(
 ) -> PackAnalogValues:
     """One pack's model from the values its block carries, with the derived values.
 
-    `tail_soc`: the block may end with one SOC byte (PACE 1B470 firmware, protocol.md 3.3).
+    `tail_soc`: the block may end with the BMS's SOC, and SOH, in a tail (`_tail_percentages`).
 
     SOC and SOH are the BMS's where the block has them ("soc", "soh"). The one place
     power, SOC (from the BMS or the capacities) and the cell statistics are
@@ -160,13 +184,14 @@ def pack_values(
         soc = screen(Q.PERCENT, float(soc))  # whole % on EG4
     if soh is not None:
         soh = screen(Q.PERCENT, float(soh))
-    if soc is None and tail_soc and len(extra) == 1 and extra[0] <= 100:
-        soc = float(extra[0])
+    design = values.get("design_capacity")
+    if soc is None and tail_soc:
+        soc, tail_soh = _tail_percentages(extra, design)
+        soh = soh if soh is not None else tail_soh
     if soc is None:
         soc_source = SocSource.CAPACITY
         if remaining is not None and full and remaining <= full * REMAINING_SLACK:
             soc = round(min(remaining / full, 1.0) * 1000) / 10
-    design = values.get("design_capacity")
     if design is not None:
         design = screen(Q.CAPACITY, design)
     low, high, average, delta, low_cell, high_cell = statistics or NO_CELL_STATISTICS
