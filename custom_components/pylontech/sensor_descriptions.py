@@ -149,7 +149,7 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda analog, _: analog.soh,
-        # Only packs whose BMS reports a state of health (Seplos, EG4) get the sensor.
+        # Only packs whose BMS reports a state of health (Seplos, EG4, some PACE firmware) get it.
         exists_fn=lambda analog, _: analog.soh is not None,
     ),
     PackSensorDescription(

@@ -121,11 +121,11 @@ def screen_all[T: float](quantity: Quantity, values: tuple[T | None, ...]) -> tu
     """Each of `values` screened; the same tuple when all are plausible (the common case)."""
     bounds = RANGES[quantity]
     numbers = cast("tuple[float, ...]", values)  # min() raises TypeError if a None is among them
-    try:  # a decode's hot path: a few passes in C
+    try:  # a decode's hot path: a few passes in C, the bounds compared inline
         if (
             numbers
-            and bounds.holds(min(numbers))
-            and bounds.holds(max(numbers))
+            and (min(numbers) > bounds.low if bounds.open_low else min(numbers) >= bounds.low)
+            and max(numbers) <= bounds.high
             and not math.isnan(sum(numbers))  # a NaN that min() and max() passed over
         ):
             return values

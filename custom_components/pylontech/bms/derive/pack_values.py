@@ -66,22 +66,6 @@ _CYCLES_LOW, _CYCLES_HIGH = _closed(Q.CYCLES)
 _PER_CELL_LOW, _PER_CELL_HIGH = _closed(Q.VOLTAGE_PER_CELL)
 assert RANGES[Q.CAPACITY].open_low
 _CAPACITY_LOW, _CAPACITY_HIGH = RANGES[Q.CAPACITY].low, RANGES[Q.CAPACITY].high
-_TEMPERATURE_LOW, _TEMPERATURE_HIGH = _closed(Q.TEMPERATURE)
-
-
-def _screened_temperatures(temperatures: tuple[float | None, ...]) -> tuple[float | None, ...]:
-    """`screen_all` of the temperatures, its common case (all plausible) without a call."""
-    numbers = cast("Sequence[float]", temperatures)  # min() raises TypeError at a None
-    try:
-        if (
-            min(numbers) >= _TEMPERATURE_LOW
-            and max(numbers) <= _TEMPERATURE_HIGH
-            and not math.isnan(sum(numbers))
-        ):
-            return temperatures
-    except (TypeError, ValueError):  # a None among them, or none at all
-        pass
-    return screen_all(Q.TEMPERATURE, temperatures)
 
 
 def screened_cells(
@@ -198,7 +182,7 @@ def pack_values(
     return PackAnalogValues(
         address=address,
         cell_voltages=cells,
-        temperatures=_screened_temperatures(values["temperatures"]),
+        temperatures=screen_all(Q.TEMPERATURE, values["temperatures"]),
         temperature_names=names,
         current=current,
         voltage=voltage,
