@@ -6,37 +6,23 @@ is None. Derived values (power, cell statistics, SOC from capacities) are comput
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, dataclass_transform
+from typing import dataclass_transform
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def model[T](cls: type[T]) -> type[T]:
-    """Make `cls` a frozen, slotted, keyword-only dataclass with a faster ``__init__``.
+    """Make `cls` a slotted, keyword-only dataclass that type checkers treat as frozen.
 
-    A frozen dataclass sets each field through ``object.__setattr__``; decoding a 16-pack stack
-    builds hundreds of fields per poll. The generated ``__init__`` stores through the slots' own
-    descriptors instead: the same checks (keyword-only, defaults) and the same immutable object,
-    in 1.6 µs instead of 2.7 µs for 16 fields on the development machine.
+    Immutable by contract, checked statically: mypy refuses an assignment to a field (the
+    `dataclass_transform` above), while at run time the class is not frozen, because a frozen
+    dataclass stores each field through ``object.__setattr__`` and costs about 2.4 times as much
+    to build (1.5 against 0.65 µs for a 21-field pack, measured side by side). Decoding a
+    16-pack stack builds a few hundred of them per poll. Equal values hash equally, as a frozen
+    dataclass's would.
     """
-    cls = dataclass(frozen=True, slots=True, kw_only=True)(cls)
-    env: dict[str, Any] = {}
-    params, body = [], []
-    for item in fields(cls):  # type: ignore[arg-type]
-        env[f"set_{item.name}"] = getattr(cls, item.name).__set__
-        if item.default is MISSING:
-            params.append(item.name)
-        else:
-            env[f"default_{item.name}"] = item.default
-            params.append(f"{item.name}=default_{item.name}")
-        body.append(f"    set_{item.name}(self, {item.name})")
-    source = f"def __init__(self, *, {', '.join(params)}):\n" + "\n".join(body)
-    exec(compile(source, f"<{cls.__name__}.__init__>", "exec"), env)  # noqa: S102
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[method-assign]
-    return cls
+    return dataclass(slots=True, kw_only=True, unsafe_hash=True)(cls)
 
 
 class SocSource(StrEnum):
