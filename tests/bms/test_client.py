@@ -29,6 +29,7 @@ from custom_components.pylontech.bms import (
 )
 from custom_components.pylontech.bms.binary.client import PylontechClient
 from custom_components.pylontech.bms.dialects import PACE
+from custom_components.pylontech.bms.dialects.answers import answer_to
 from custom_components.pylontech.bms.simulator import Simulator
 from custom_components.pylontech.bms.transport import TcpTransport
 from tests import captures
@@ -466,3 +467,36 @@ async def test_all_packs_survives_a_transient_fault(gateway: ReplayGateway) -> N
         stack = await client.poll([2, 3])
         assert len(gateway.received) - sent == 2
         assert [p.analog for p in stack.packs] == list(analog.packs)
+
+
+async def test_a_repeated_answer_is_not_decoded_again(
+    client: PylontechClient, gateway: ReplayGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same bytes as the last answer to the same request are that answer again; other bytes,
+    or the same bytes for another request, go through the acceptance rule and are decoded."""
+    decoded: list[bytes] = []
+
+    def counting_answer_to(dialect, frame, command, **kwargs):  # type: ignore[no-untyped-def]
+        decoded.append(frame.raw)
+        return answer_to(dialect, frame, command, **kwargs)
+
+    monkeypatch.setattr(
+        "custom_components.pylontech.bms.binary.client.answer_to", counting_answer_to
+    )
+    first = await client.analog_values(1)
+    again = await client.analog_values(1)
+    assert again is first
+    assert decoded == [_answer(0x42, 1)]
+
+    # Pack 1's next real answer (53.795 V instead of 54.151 V) is new bytes: decoded.
+    second = next(c.raw for c in captures.PACE if c.id == "pace-0x25:141:0x42")
+    gateway.respond = lambda request: [second]
+    changed = await client.analog_values(1)
+    assert (first.packs[0].voltage, changed.packs[0].voltage) == (54.151, 53.795)
+    assert len(decoded) == 2
+
+    # Pack 1's answer while pack 2 is asked is not pack 2's answer, however often it came.
+    gateway.respond = lambda request: [second]
+    with pytest.raises(PylontechTimeoutError):
+        await client.analog_values(2)
+    assert decoded[2:] == [second]

@@ -39,6 +39,7 @@ from ..models import (
 )
 from .frame import Frame, FrameDecoder
 from .identity import identify
+from .repeats import Repeats
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,9 +57,6 @@ ANSWER_SIZE = 256
 all-packs answer about 160 per pack (protocol.md 2.3, 3.3)."""
 SILENT_PACKS = 3
 """Packs that time out in a row, with none answering before, after which a poll gives up."""
-
-_REQUESTS_KEPT = 1024
-"""Encoded request frames a client keeps (a stack needs a few dozen)."""
 
 _R = TypeVar("_R", bound=Response)
 
@@ -84,9 +82,7 @@ class PylontechClient(LinkClient):
         self.dialect = dialect
         self.timeout = timeout
         self._decoder = FrameDecoder()
-        self._requests: dict[tuple[int, int, int | None], bytes] = {}
-        """Request frames already encoded, by (code, address, pack), for `_requests_of`."""
-        self._requests_of: Dialect | None = None
+        self._repeats = Repeats()
         self._all_packs: bool | None = None
         """Whether the stack answers all-packs requests; None until tried."""
         self._last_error: PylontechError | None = None
@@ -266,7 +262,7 @@ class PylontechClient(LinkClient):
         `PylontechConnectionError` when the link fails, `PylontechResponseError` for an error
         return code and `PylontechProtocolError` for a damaged answer.
         """
-        request = self._request(code, address, pack)
+        request = self._repeats.request(self.dialect, code, address, pack)
         all_packs = pack == INFO_ALL_PACKS if pack is not None else None
         link = self._link
         async with link.turn(self.timeout, _FrameComplete()) as stale:
@@ -275,21 +271,6 @@ class PylontechClient(LinkClient):
             link.record("tx", request, code)
             await link.transport.write(request)
             return await self._answer(code, pack, all_packs)
-
-    def _request(self, code: int, address: int, pack: int | None) -> bytes:
-        """The request frame, encoded once per dialect and (code, address, pack)."""
-        dialect = self.dialect
-        if self._requests_of is not dialect:
-            self._requests = {}
-            self._requests_of = dialect
-        key = (code, address, pack)
-        request = self._requests.get(key)
-        if request is None:
-            request = dialect.encode_request(code, address=address, pack=pack)
-            if len(self._requests) >= _REQUESTS_KEPT:
-                self._requests.clear()
-            self._requests[key] = request
-        return request
 
     async def _typed(
         self, kind: type[_R], code: int, *, address: int | None = None, pack: int | None = None
@@ -345,13 +326,20 @@ class PylontechClient(LinkClient):
     ) -> Response | None:
         """The decoded answer if `frame` answers this request, else None (logged and dropped).
 
-        The rule is `dialects.answer_to`, the one detection uses too.
+        The rule is `dialects.answer_to`, the one detection uses too; the same bytes as the
+        last answer to this request are that answer again (`repeats.Repeats`).
         """
+        key = (code, pack, all_packs)
+        response = self._repeats.answer(self.dialect, key, frame.raw)
+        if response is not None:
+            return response
         try:
-            return answer_to(self.dialect, frame, code, pack=pack, all_packs=all_packs)
+            response = answer_to(self.dialect, frame, code, pack=pack, all_packs=all_packs)
         except PylontechDecodeError as err:
             _LOGGER.debug("dropped %s", err)
             return None
+        self._repeats.remember(key, frame.raw, response)
+        return response
 
 
 class _FrameComplete:
