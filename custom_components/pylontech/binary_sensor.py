@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .bms import Flag, PackAlarmInfo, PackData
+    from .bms import ChargeDischargeManagement, Flag, PackAlarmInfo, PackData
     from .coordinator import PylontechConfigEntry, PylontechCoordinator
 
 PARALLEL_UPDATES = 0  # values come from the coordinator; nothing is polled per entity
@@ -52,6 +52,31 @@ class PackBinarySensorDescription(BinarySensorEntityDescription):
     """A yes/no state of one pack, from its alarm answer."""
 
     is_on_fn: Callable[[PackAlarmInfo], bool | None]
+    attributes_fn: Callable[[PackAlarmInfo], dict[str, Any] | None] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LimitBinarySensorDescription(BinarySensorEntityDescription):
+    """A yes/no the pack asks of the inverter in its charge/discharge limits (Pylontech 0x92)."""
+
+    is_on_fn: Callable[[ChargeDischargeManagement], bool]
+
+
+LIMIT_BINARY_SENSORS: tuple[LimitBinarySensorDescription, ...] = tuple(
+    LimitBinarySensorDescription(
+        key=key, translation_key=key, entity_category=EntityCategory.DIAGNOSTIC, is_on_fn=is_on
+    )
+    for key, is_on in (
+        ("charge_allowed", lambda limits: limits.charge_enable),
+        ("discharge_allowed", lambda limits: limits.discharge_enable),
+        # Two bits, two SOC bands (protocol.md 2.6): either is a request to charge now.
+        (
+            "charge_request",
+            lambda limits: limits.charge_immediately_1 or limits.charge_immediately_2,
+        ),
+        ("full_charge_request", lambda limits: limits.full_charge_request),
+    )
+)
 
 
 _PER_CELL = re.compile(r"cell_(\d+)_(voltage_error|disconnected)")
@@ -108,6 +133,9 @@ BALANCING = PackBinarySensorDescription(
     is_on_fn=lambda alarm: (
         bool(alarm.balancing_cells) if alarm.balancing_cells is not None else None
     ),
+    attributes_fn=lambda alarm: (
+        {"cells": list(alarm.balancing_cells)} if alarm.balancing_cells is not None else None
+    ),
 )
 
 
@@ -138,12 +166,18 @@ async def async_setup_entry(
     """Add each pack's binary sensors as soon as the pack has answered."""
     coordinator = entry.runtime_data
 
-    def entities_for(address: int, pack: PackData) -> list[PackBinarySensor] | None:
+    def entities_for(address: int, pack: PackData) -> list[BinarySensorEntity] | None:
         if pack.alarm is None:
             return None
         return [
-            PackBinarySensor(coordinator, description, address)
-            for description in descriptions_for(pack.alarm)
+            *(
+                PackBinarySensor(coordinator, description, address)
+                for description in descriptions_for(pack.alarm)
+            ),
+            *(
+                PackLimitBinarySensor(coordinator, description, address)
+                for description in (LIMIT_BINARY_SENSORS if pack.limits is not None else ())
+            ),
         ]
 
     add_pack_entities(entry, async_add_entities, entities_for)
@@ -168,10 +202,38 @@ class PackBinarySensor(PylontechPackEntity, BinarySensorEntity):
     def _current(self) -> tuple[Any, ...]:
         pack = self.pack
         if not self.coordinator.last_update_success or pack is None or pack.alarm is None:
-            return (False, None)
-        return (True, self.entity_description.is_on_fn(pack.alarm))
+            return (False, None, None)
+        description = self.entity_description
+        attributes = description.attributes_fn
+        return (
+            True,
+            description.is_on_fn(pack.alarm),
+            attributes(pack.alarm) if attributes else None,
+        )
 
     @property
     def is_on(self) -> bool | None:
         """The flag as of the last refresh."""
+        return self._shown[1]  # type: ignore[no-any-return]
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """For balancing: which cells (from 1) are being balanced."""
+        return self._shown[2]  # type: ignore[no-any-return]
+
+
+class PackLimitBinarySensor(PylontechPackEntity, BinarySensorEntity):
+    """What one pack allows or asks for; unavailable in a poll that did not read its limits."""
+
+    entity_description: LimitBinarySensorDescription
+
+    def _current(self) -> tuple[Any, ...]:
+        pack = self.pack
+        if not self.coordinator.last_update_success or pack is None or pack.limits is None:
+            return (False, None)
+        return (True, self.entity_description.is_on_fn(pack.limits))
+
+    @property
+    def is_on(self) -> bool | None:
+        """As of the last refresh."""
         return self._shown[1]  # type: ignore[no-any-return]

@@ -12,8 +12,10 @@ from homeassistant.components.sensor import RestoreSensor, SensorEntity
 from .entity import PylontechPackEntity, PylontechStackEntity, add_pack_entities
 from .sensor_descriptions import (
     ENERGY_SENSORS,
+    LIMIT_SENSORS,
     PACK_SENSORS,
     STACK_SENSORS,
+    LimitSensorDescription,
     PackSensorDescription,
     StackSensorDescription,
     cell_voltage_description,
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .bms import EnergyTotals, ExtremeCell, PackData
+    from .bms import EnergyTotals, PackData
     from .coordinator import PylontechConfigEntry, PylontechCoordinator
 
 PARALLEL_UPDATES = 0  # values come from the coordinator; nothing is polled per entity
@@ -38,9 +40,15 @@ async def async_setup_entry(
 ) -> None:
     """Add the stack's sensors now and each pack's as soon as the pack has answered."""
     coordinator = entry.runtime_data
+    packs = coordinator.data.stack.packs if coordinator.data else ()
+    with_alarms = bool(packs) and any(pack.alarm is not None for pack in packs)
     async_add_entities(
         [
-            *(PylontechStackSensor(coordinator, description) for description in STACK_SENSORS),
+            *(
+                PylontechStackSensor(coordinator, description)
+                for description in STACK_SENSORS
+                if with_alarms or not description.needs_alarms
+            ),
             *(StackEnergySensor(coordinator, description) for description in ENERGY_SENSORS),
         ]
     )
@@ -70,6 +78,10 @@ async def async_setup_entry(
             *(
                 PackEnergySensor(coordinator, description, address)
                 for description in ENERGY_SENSORS
+            ),
+            *(
+                PackLimitSensor(coordinator, description, address)
+                for description in (LIMIT_SENSORS if pack.limits is not None else ())
             ),
         ]
 
@@ -101,12 +113,40 @@ class PylontechPackSensor(PylontechPackEntity, SensorEntity):
     def _current(self) -> tuple[Any, ...]:
         pack = self.pack
         if not self.coordinator.last_update_success or pack is None or pack.analog is None:
-            return (False, None)
-        return (True, self.entity_description.value_fn(pack.analog, pack.alarm))
+            return (False, None, None)
+        description = self.entity_description
+        attributes = description.attributes_fn
+        return (
+            True,
+            description.value_fn(pack.analog, pack.alarm),
+            attributes(pack.analog, pack.alarm) if attributes else None,
+        )
 
     @property
     def native_value(self) -> StateType:
         """The value of the last refresh."""
+        return self._shown[1]  # type: ignore[no-any-return]
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Which alarms are active, for the alarm summary."""
+        return self._shown[2]  # type: ignore[no-any-return]
+
+
+class PackLimitSensor(PylontechPackEntity, SensorEntity):
+    """A charge/discharge limit one pack asks for; unavailable in a poll that did not read it."""
+
+    entity_description: LimitSensorDescription
+
+    def _current(self) -> tuple[Any, ...]:
+        pack = self.pack
+        if not self.coordinator.last_update_success or pack is None or pack.limits is None:
+            return (False, None)
+        return (True, self.entity_description.value_fn(pack.limits))
+
+    @property
+    def native_value(self) -> StateType:
+        """The limit of the last refresh."""
         return self._shown[1]  # type: ignore[no-any-return]
 
 
@@ -119,9 +159,10 @@ class PylontechStackSensor(PylontechStackEntity, SensorEntity):
         if not self.coordinator.last_update_success:
             return (False, None, None)
         summary = self.coordinator.data.summary
-        value = self.entity_description.value_fn(summary)
-        cell = self.entity_description.cell_fn(summary) if self.entity_description.cell_fn else None
-        return (value is not None, value, cell)
+        description = self.entity_description
+        value = description.value_fn(summary)
+        attributes = description.attributes_fn(summary) if description.attributes_fn else None
+        return (value is not None, value, attributes)
 
     @property
     def native_value(self) -> StateType:
@@ -129,12 +170,9 @@ class PylontechStackSensor(PylontechStackEntity, SensorEntity):
         return self._shown[1]  # type: ignore[no-any-return]
 
     @property
-    def extra_state_attributes(self) -> dict[str, int] | None:
-        """For the extreme cells: the pack (from 1) and the cell (from 1) it is in."""
-        cell: ExtremeCell | None = self._shown[2]
-        if cell is None:
-            return None
-        return {"pack": cell.pack, "cell": cell.cell}
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Where an extreme value is (pack and cell, from 1), which alarms are active."""
+        return self._shown[2]  # type: ignore[no-any-return]
 
 
 class _EnergySensor(RestoreSensor):

@@ -23,30 +23,27 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 
-from .bms import AlarmLevel
+from . import sensor_values as values
+from .bms import AlarmLevel, active_alarms
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from homeassistant.helpers.typing import StateType
 
-    from .bms import ExtremeCell, PackAlarmInfo, PackAnalogValues, StackSummary
+    from .bms import (
+        ChargeDischargeManagement,
+        ExtremeCell,
+        ExtremeTemperature,
+        PackAlarmInfo,
+        PackAnalogValues,
+        StackSummary,
+    )
+    from .sensor_values import Attributes
 
 
 AMPERE_HOURS = "Ah"
-IDLE_CURRENT = 0.1  # A; below this a pack is neither charging nor discharging
 ALARM_LEVELS = [level.value for level in AlarmLevel]
-
-
-def battery_state(analog: PackAnalogValues) -> str | None:
-    """Charging, discharging or idle, from the pack's current."""
-    if analog.current is None:
-        return None
-    if analog.current > IDLE_CURRENT:
-        return "charging"
-    if analog.current < -IDLE_CURRENT:
-        return "discharging"
-    return "idle"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +53,14 @@ class PackSensorDescription(SensorEntityDescription):
     value_fn: Callable[[PackAnalogValues, PackAlarmInfo | None], StateType]
     exists_fn: Callable[[PackAnalogValues, PackAlarmInfo | None], bool] | None = None
     """Whether the pack reports the value at all; by default, whether it has one now."""
+    attributes_fn: Callable[[PackAnalogValues, PackAlarmInfo | None], Attributes] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LimitSensorDescription(SensorEntityDescription):
+    """A charge/discharge limit one pack asks for (Pylontech 0x92)."""
+
+    value_fn: Callable[[ChargeDischargeManagement], StateType]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,8 +68,10 @@ class StackSensorDescription(SensorEntityDescription):
     """A value of the whole stack."""
 
     value_fn: Callable[[StackSummary], StateType]
-    cell_fn: Callable[[StackSummary], ExtremeCell | None] | None = None
-    """For the extreme cell voltages: where the cell is, shown as attributes."""
+    attributes_fn: Callable[[StackSummary], Attributes] | None = None
+    """Attributes shown beside the state: where the extreme cell is, which alarms are active."""
+    needs_alarms: bool = False
+    """Created only for stacks whose packs answer alarm requests."""
 
 
 def _measurement(
@@ -81,11 +88,6 @@ def _measurement(
     }
 
 
-def _millivolts(volts: float | None) -> float | None:
-    """Volts as whole millivolts (the BMS reports cells to the mV)."""
-    return None if volts is None else round(volts * 1000)
-
-
 def _voltage(key: str, **kwargs: Any) -> dict[str, Any]:
     return _measurement(key, UnitOfElectricPotential.VOLT, SensorDeviceClass.VOLTAGE, **kwargs)
 
@@ -99,6 +101,26 @@ POWER = _measurement(
     "power", UnitOfPower.WATT, SensorDeviceClass.POWER, suggested_display_precision=0
 )
 SOC = _measurement("soc", PERCENTAGE, SensorDeviceClass.BATTERY, suggested_display_precision=0)
+DISCHARGE_POWER = _measurement(
+    "discharge_power", UnitOfPower.WATT, SensorDeviceClass.POWER, suggested_display_precision=0
+)
+"""The power with the sign the Energy dashboard's battery power sensor takes (HA 2025.12+)."""
+CELL_DELTA = _measurement(
+    # In mV: a spread of a few mV, shown in V beside the pack voltage (History puts both on one
+    # 0-60 V axis), would be a flat line.
+    "cell_voltage_delta",
+    UnitOfElectricPotential.MILLIVOLT,
+    SensorDeviceClass.VOLTAGE,
+    suggested_display_precision=0,
+)
+ALARMS: dict[str, Any] = {"key": "alarms", "translation_key": "alarms"}
+
+
+def _temperature(key: str) -> dict[str, Any]:
+    return _measurement(
+        key, UnitOfTemperature.CELSIUS, SensorDeviceClass.TEMPERATURE,
+        suggested_display_precision=1,
+    )  # fmt: skip
 
 
 def _capacity(key: str, **kwargs: Any) -> dict[str, Any]:
@@ -138,8 +160,30 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         value_fn=lambda analog, _: analog.power,
     ),
     PackSensorDescription(
+        **DISCHARGE_POWER,
+        # The stack's is the one the Energy dashboard wants; a pack's is one option away.
+        entity_registry_enabled_default=False,
+        value_fn=lambda analog, _: values.discharging_positive(analog.power),
+    ),
+    PackSensorDescription(
         **SOC,
         value_fn=lambda analog, _: analog.soc,
+    ),
+    PackSensorDescription(
+        **_temperature("cell_temperature_min"),
+        value_fn=values.coldest,
+        exists_fn=values.reports_cell_temperatures,
+    ),
+    PackSensorDescription(
+        **_temperature("cell_temperature_max"),
+        value_fn=values.warmest,
+        exists_fn=values.reports_cell_temperatures,
+    ),
+    PackSensorDescription(
+        **ALARMS,
+        value_fn=lambda _, alarm: values.pack_alarms(alarm),
+        exists_fn=lambda _, alarm: alarm is not None,
+        attributes_fn=lambda _, alarm: {"alarms": list(active_alarms(alarm))} if alarm else None,
     ),
     PackSensorDescription(
         key="soh",
@@ -157,7 +201,7 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         translation_key="battery_state",
         device_class=SensorDeviceClass.ENUM,
         options=["charging", "discharging", "idle"],
-        value_fn=lambda analog, _: battery_state(analog),
+        value_fn=lambda analog, _: values.battery_state(analog),
     ),
     PackSensorDescription(
         **_capacity("remaining_capacity"), value_fn=lambda analog, _: analog.remaining_capacity
@@ -190,15 +234,8 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         value_fn=lambda analog, _: analog.cell_voltage_average,
     ),
     PackSensorDescription(
-        # In mV: a spread of a few mV, shown in V beside the pack voltage (History puts both on
-        # one 0-60 V axis), would be a flat line.
-        **_measurement(
-            "cell_voltage_delta",
-            UnitOfElectricPotential.MILLIVOLT,
-            SensorDeviceClass.VOLTAGE,
-            suggested_display_precision=0,
-        ),
-        value_fn=lambda analog, _: _millivolts(analog.cell_voltage_delta),
+        **CELL_DELTA,
+        value_fn=lambda analog, _: values.millivolts(analog.cell_voltage_delta),
     ),
     PackSensorDescription(
         key="cell_voltage_min_cell",
@@ -260,7 +297,17 @@ def _extreme(
     return StackSensorDescription(
         **_voltage(key, suggested_display_precision=3),
         value_fn=lambda summary: cell.voltage if (cell := cell_fn(summary)) else None,
-        cell_fn=cell_fn,
+        attributes_fn=lambda summary: values.where_cell(cell_fn(summary)),
+    )
+
+
+def _extreme_temperature(
+    key: str, where_fn: Callable[[StackSummary], ExtremeTemperature | None]
+) -> StackSensorDescription:
+    return StackSensorDescription(
+        **_temperature(key),
+        value_fn=lambda summary: extreme.temperature if (extreme := where_fn(summary)) else None,
+        attributes_fn=lambda summary: values.where_temperature(where_fn(summary)),
     )
 
 
@@ -278,6 +325,10 @@ STACK_SENSORS: tuple[StackSensorDescription, ...] = (
         value_fn=lambda summary: summary.power,
     ),
     StackSensorDescription(
+        **DISCHARGE_POWER,
+        value_fn=lambda summary: values.discharging_positive(summary.power),
+    ),
+    StackSensorDescription(
         **SOC,
         value_fn=lambda summary: summary.soc,
     ),
@@ -289,7 +340,61 @@ STACK_SENSORS: tuple[StackSensorDescription, ...] = (
     ),
     _extreme("cell_voltage_min", lambda summary: summary.cell_voltage_min),
     _extreme("cell_voltage_max", lambda summary: summary.cell_voltage_max),
+    StackSensorDescription(
+        **CELL_DELTA,
+        value_fn=lambda summary: values.millivolts(summary.cell_voltage_delta),
+    ),
+    _extreme_temperature("cell_temperature_min", lambda summary: summary.temperature_min),
+    _extreme_temperature("cell_temperature_max", lambda summary: summary.temperature_max),
+    StackSensorDescription(
+        **ALARMS,
+        value_fn=values.stack_alarms,
+        attributes_fn=lambda summary: (
+            None
+            if summary.alarms is None
+            else {"alarms": {f"pack_{number}": list(keys) for number, keys in summary.alarms}}
+        ),
+        needs_alarms=True,
+    ),
 )
+
+
+def _limit(key: str, unit: str, device_class: SensorDeviceClass, **kwargs: Any) -> dict[str, Any]:
+    return {
+        "key": key,
+        "translation_key": key,
+        "native_unit_of_measurement": unit,
+        "device_class": device_class,
+        "entity_category": EntityCategory.DIAGNOSTIC,
+        **kwargs,
+    }
+
+
+LIMIT_SENSORS: tuple[LimitSensorDescription, ...] = (
+    LimitSensorDescription(
+        **_limit("charge_voltage_limit", UnitOfElectricPotential.VOLT, SensorDeviceClass.VOLTAGE,
+                 suggested_display_precision=2),
+        value_fn=lambda limits: limits.charge_voltage_limit,
+    ),
+    LimitSensorDescription(
+        **_limit("discharge_voltage_limit", UnitOfElectricPotential.VOLT,
+                 SensorDeviceClass.VOLTAGE, suggested_display_precision=2),
+        value_fn=lambda limits: limits.discharge_voltage_limit,
+    ),
+    LimitSensorDescription(
+        **_limit("charge_current_limit", UnitOfElectricCurrent.AMPERE, SensorDeviceClass.CURRENT,
+                 suggested_display_precision=1),
+        value_fn=lambda limits: limits.charge_current_limit,
+    ),
+    LimitSensorDescription(
+        # The BMS sends it negative (a current out of the pack); shown as its size.
+        **_limit("discharge_current_limit", UnitOfElectricCurrent.AMPERE,
+                 SensorDeviceClass.CURRENT, suggested_display_precision=1),
+        value_fn=lambda limits: (
+            None if limits.discharge_current_limit is None else abs(limits.discharge_current_limit)
+        ),
+    ),
+)  # fmt: skip
 
 ENERGY_SENSORS: tuple[SensorEntityDescription, ...] = tuple(
     SensorEntityDescription(

@@ -381,7 +381,9 @@ async def test_poll_falls_back_and_isolates_a_failing_pack() -> None:
 
 
 async def test_poll_uses_the_all_packs_answers(gateway: ReplayGateway) -> None:
-    """Where both all-packs requests are answered, a poll is two requests for the whole stack."""
+    """Where both all-packs requests are answered, a poll is two requests for the whole stack,
+    then each pack's charge/discharge limits (0x92); a pack silent to 0x92 on its first request
+    is not asked again and keeps its values."""
     pylontech = DIALECTS[0]
     all_analog = next(c.raw for c in captures.PYLONTECH if c.id == "pylontech-0x20:25:0x42")
     _, analog = decode_response(all_analog, 0x42)
@@ -390,17 +392,31 @@ async def test_poll_uses_the_all_packs_answers(gateway: ReplayGateway) -> None:
     _, one_alarm = decode_response(alarm.frame, 0x44)
     assert isinstance(one_alarm, AlarmInfo)
     both = AlarmInfo(all_packs=True, packs=(one_alarm.packs[0], one_alarm.packs[0]))
+    limits = next(c for c in captures.PYLONTECH if c.id == "pylontech-0x20:75:0x92")
     gateway.answers = {
         pylontech.encode_request(0x42, address=2, pack=0xFF): all_analog,
         pylontech.encode_request(0x44, address=2, pack=0xFF): pylontech.encode_answer(
             0x44, both, address=2
         ),
+        # A US3000C's real 0x92 answer, which names pack 2; pack 3 stays silent to 0x92.
+        pylontech.encode_request(0x92, address=2, pack=2): limits.raw,
     }
+    all_packs = list(gateway.answers)[:2]
     transport = TcpTransport("127.0.0.1", gateway.port)
     async with PylontechClient(transport, pylontech, timeout=TIMEOUT, gap=0.0) as client:
         stack = await client.poll([2, 3])
         assert [p.analog for p in stack.packs] == list(analog.packs)
-        assert len(gateway.received) == 2
+        assert [p.limits for p in stack.packs] == [decode_response(limits.raw, 0x92)[1], None]
+        assert [p.error for p in stack.packs] == [None, None]
+        assert gateway.received == [
+            *all_packs,
+            pylontech.encode_request(0x92, address=2, pack=2),
+            pylontech.encode_request(0x92, address=3, pack=3),
+        ]
+        gateway.received.clear()
+        stack = await client.poll([2, 3])
+        assert stack.packs[0].limits is not None
+        assert gateway.received == [*all_packs, pylontech.encode_request(0x92, address=2, pack=2)]
         with pytest.raises(PylontechTimeoutError):
             await client.poll([2, 3, 4])  # three expected, two in the answer: pack by pack
 

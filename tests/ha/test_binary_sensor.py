@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.helpers import entity_registry as er
 
-from custom_components.pylontech.binary_sensor import descriptions_for
+from custom_components.pylontech.binary_sensor import LIMIT_BINARY_SENSORS, descriptions_for
 from custom_components.pylontech.bms.models import AlarmLevel, FlagCategory
 from custom_components.pylontech.bms.simulator.served import alarm_info, status_bytes
 
@@ -67,9 +67,11 @@ def pack_binary_states(
 
 def assert_flags_shown(hass: HomeAssistant, entry: MockConfigEntry, simulator: Simulator) -> None:
     """Every enabled binary sensor of every pack shows the flag the simulator served."""
+    limit_keys = {description.key for description in LIMIT_BINARY_SENSORS}
     for pack in simulator.stack.packs:
         expected = expected_flags(served(simulator, pack.address)[1])
         states = pack_binary_states(hass, entry, pack.address)
+        states = {key: state for key, state in states.items() if key not in limit_keys}
         assert states.keys() == expected.keys()
         enabled = {key: state for key, state in states.items() if state is not None}
         assert enabled == {key: expected[key] for key in enabled}
@@ -138,6 +140,10 @@ async def test_injected_alarms(hass: HomeAssistant, simulator: Simulator) -> Non
         states = pack_binary_states(hass, entry, address)
         assert (states["protection"], states["fault"]) == (STATE_OFF, STATE_OFF)
 
+    summaries = [entity_id_for(hass, entry, "alarms", address) for address in (first, second)]
+    summaries.append(entity_id_for(hass, entry, "alarms"))
+    assert [shown(hass.states.get(entity_id)) for entity_id in summaries] == ["OK"] * 3
+
     inject(simulator, second, {"charge_over_current_protection": True, FAULT[dialect]: True})
     await refresh(hass, entry)
     assert_flags_shown(hass, entry, simulator)
@@ -148,6 +154,16 @@ async def test_injected_alarms(hass: HomeAssistant, simulator: Simulator) -> Non
     assert shown(hass.states.get(voltage_state)) == "above_upper_limit"
     states = pack_binary_states(hass, entry, first)
     assert (states["protection"], states["fault"]) == (STATE_OFF, STATE_OFF)
+    # The summaries name what is wrong, protections first, and where (the stack's).
+    keys = ["charge_over_current_protection", FAULT[dialect], "voltage_above_upper_limit"]
+    words = ", ".join(key.replace("_", " ").capitalize() for key in keys)
+    pack_summary, stack_summary = hass.states.get(summaries[1]), hass.states.get(summaries[2])
+    assert pack_summary is not None and stack_summary is not None
+    assert (pack_summary.state, pack_summary.attributes["alarms"]) == (words, keys)
+    number = second - simulator.stack.master.address + 1
+    assert stack_summary.state == f"Pack {number}: {words.replace(', ', '; ')}"
+    assert stack_summary.attributes["alarms"] == {f"pack_{number}": keys}
+    assert shown(hass.states.get(summaries[0])) == "OK"
 
     del simulator.stack.pack(second).alarm_info  # the pack's own method again
     await refresh(hass, entry)
@@ -155,6 +171,7 @@ async def test_injected_alarms(hass: HomeAssistant, simulator: Simulator) -> Non
     states = pack_binary_states(hass, entry, second)
     assert (states["protection"], states["fault"]) == (STATE_OFF, STATE_OFF)
     assert hass.states.get(voltage_state).state == "normal"  # type: ignore[union-attr]
+    assert [shown(hass.states.get(entity_id)) for entity_id in summaries] == ["OK"] * 3
 
 
 async def test_disabled_flags_when_enabled(

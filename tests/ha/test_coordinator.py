@@ -268,13 +268,14 @@ async def test_remove_a_pack_that_is_gone(
 async def test_pylontech_stack_polls_all_packs_at_once(
     hass: HomeAssistant, pylontech: Simulator
 ) -> None:
-    """A Pylontech master answers for every pack: two requests per refresh, whatever the size."""
+    """A Pylontech master answers for every pack: two requests per refresh, whatever the size,
+    and then each pack's charge/discharge limits (0x92), which have no all-packs form."""
     entry = await add_entry(hass, pylontech)
     coordinator: PylontechCoordinator = entry.runtime_data
     before = len([f for f in coordinator.client.raw_frames if f.direction == "tx"])
     await coordinator.async_refresh()
     sent = [f for f in coordinator.client.raw_frames if f.direction == "tx"][before:]
-    assert [f.command for f in sent] == [0x42, 0x44]
+    assert [f.command for f in sent] == [0x42, 0x44] + [0x92] * len(pylontech.stack.packs)
     packs = coordinator.data.packs
     for pack in pylontech.stack.packs:
         served = pylontech.stack.analog_values(pack.address)

@@ -84,7 +84,10 @@ def _sensor_keys() -> set[str]:
         d.translation_key
         for d in (*sensor_descriptions.PACK_SENSORS, *sensor_descriptions.STACK_SENSORS)
     }
-    keys |= {d.translation_key for d in sensor_descriptions.ENERGY_SENSORS}
+    keys |= {
+        d.translation_key
+        for d in (*sensor_descriptions.ENERGY_SENSORS, *sensor_descriptions.LIMIT_SENSORS)
+    }
     keys.add(sensor_descriptions.cell_voltage_description(0).translation_key)
     keys.add(sensor_descriptions.temperature_description(0, "temperature_1").translation_key)
     for dialect in DIALECTS:
@@ -105,6 +108,7 @@ def test_every_entity_has_a_name_and_no_name_is_unused() -> None:
     entity = STRINGS["entity"]
     assert set(entity["sensor"]) == _sensor_keys()
     summaries = {"warning", "protection", "fault", "balancing"}
+    summaries |= {d.translation_key for d in binary_sensor.LIMIT_BINARY_SENSORS}
     assert set(entity["binary_sensor"]) == _pack_flag_keys() | summaries
     assert _placeholders(entity["sensor"]["cell_voltage"]["name"]) == {"cell"}
     assert _placeholders(entity["sensor"]["temperature_numbered"]["name"]) == {"sensor"}

@@ -9,12 +9,13 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.helpers import entity_registry as er
 import pytest
 
+from custom_components.pylontech.bms import parse_frame
 from custom_components.pylontech.bms.derive import StackSummary, summarize
-from custom_components.pylontech.bms.models import PackData, StackData
+from custom_components.pylontech.bms.models import ChargeDischargeManagement, PackData, StackData
 from custom_components.pylontech.bms.simulator import SimulatedStack
 from custom_components.pylontech.bms.simulator.served import analog_values
 from custom_components.pylontech.const import DOMAIN
-from custom_components.pylontech.sensor_descriptions import battery_state as _battery_state
+from custom_components.pylontech.sensor_values import battery_state as _battery_state
 
 from .conftest import Clock, add_entry, refresh, simulator_for
 from .snapshot_helpers import (
@@ -270,7 +271,7 @@ async def test_one_pack_unavailable(
         if item.unique_id.startswith(f"{entry.entry_id}_stack_")
     }
     assert other_entities
-    assert len(stack_entities) == 10
+    assert len(stack_entities) == 15
 
     # The second pack is gone from the bus: requests for it get no answer.
     simulator.stack = SimulatedStack(full_stack.dialect, [full_stack.pack(master)], simulator.now)
@@ -373,3 +374,49 @@ def test_summary_needs_every_pack_and_value() -> None:
     no_voltage = summary(replace(models[0], voltage=None), models[1])
     assert no_voltage.voltage is None
     assert _battery_state(replace(models[0], current=None)) is None
+
+
+async def test_limits_and_the_energy_dashboards_power(
+    hass: HomeAssistant, pylontech: Simulator
+) -> None:
+    """Each pack's 0x92 limits as served, and the power in the Energy dashboard's sign."""
+    entry = await add_entry(hass, pylontech)
+    dialect = pylontech.stack.dialect
+    for pack in pylontech.stack.packs:
+        limits = dialect.decode(
+            0x92, parse_frame(pylontech.stack.pack_answer(0x92, pack.address).frame)
+        )
+        assert isinstance(limits, ChargeDischargeManagement)
+        assert limits.discharge_current_limit is not None and limits.discharge_current_limit < 0
+
+        def state(key: str, platform: str = "sensor", address: int = pack.address) -> str | None:
+            return shown(hass.states.get(entity_id_for(hass, entry, key, address, platform)))
+
+        assert [float(state(key) or "nan") for key in LIMIT_KEYS] == [
+            limits.charge_voltage_limit,
+            limits.discharge_voltage_limit,
+            limits.charge_current_limit,
+            -limits.discharge_current_limit,  # shown as its size
+        ]
+        assert [state(key, "binary_sensor") for key in ("charge_allowed", "discharge_allowed")] == [
+            "on" if limits.charge_enable else "off",
+            "on" if limits.discharge_enable else "off",
+        ]
+        item = er.async_get(hass).async_get(
+            entity_id_for(hass, entry, "discharge_power", pack.address)
+        )
+        assert item is not None and item.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    power = float(shown(hass.states.get(entity_id_for(hass, entry, "power"))) or "nan")
+    discharging = float(
+        shown(hass.states.get(entity_id_for(hass, entry, "discharge_power"))) or "nan"
+    )
+    assert power < 0  # the simulator starts discharging
+    assert discharging == -power
+
+
+LIMIT_KEYS = (
+    "charge_voltage_limit",
+    "discharge_voltage_limit",
+    "charge_current_limit",
+    "discharge_current_limit",
+)

@@ -6,7 +6,16 @@ imports from this root only: what is named here is the library's public surface.
 
 from .binary.frame import Frame, FrameDecoder, encode_frame, parse_frame
 from .decode import decode_response, frame_from_text
-from .derive import EnergyMeter, EnergyTotals, ExtremeCell, StackSummary, summarize
+from .derive import (
+    EnergyMeter,
+    EnergyTotals,
+    ExtremeCell,
+    ExtremeTemperature,
+    StackSummary,
+    active_alarms,
+    cell_temperatures,
+    summarize,
+)
 from .detect import detect
 from .dialects import DIALECTS, Dialect, dialect_for_frame, get_dialect
 from .exceptions import (
@@ -69,6 +78,7 @@ __all__ = [
     "EnergyMeter",
     "EnergyTotals",
     "ExtremeCell",
+    "ExtremeTemperature",
     "Flag",
     "FlagCategory",
     "Frame",
@@ -109,6 +119,8 @@ __all__ = [
     "StackSummary",
     "SystemParameters",
     "Transport",
+    "active_alarms",
+    "cell_temperatures",
     "client_for",
     "decode_response",
     "detect",

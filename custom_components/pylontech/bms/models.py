@@ -279,6 +279,9 @@ class PackData:
     alarm: PackAlarmInfo | None
     error: str | None = None
     """Why this pack could not be read this time (its values are then None, never stale)."""
+    limits: ChargeDischargeManagement | None = None
+    """The charge/discharge limits the pack asks for (Pylontech 0x92), where it answered them
+    this poll."""
 
 
 @model

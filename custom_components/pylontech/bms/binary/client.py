@@ -58,6 +58,9 @@ all-packs answer about 160 per pack (protocol.md 2.3, 3.3)."""
 SILENT_PACKS = 3
 """Packs that time out in a row, with none answering before, after which a poll gives up."""
 
+LIMITS = 0x92
+"""The charge/discharge management request (Pylontech): the limits a pack asks for."""
+
 _R = TypeVar("_R", bound=Response)
 
 
@@ -85,6 +88,9 @@ class PylontechClient(LinkClient):
         self._repeats = Repeats()
         self._all_packs: bool | None = None
         """Whether the stack answers all-packs requests; None until tried."""
+        self._limits: dict[int, bool] = {}
+        """Per pack, whether it answers the charge/discharge limits request (0x92); a pack whose
+        first request fails is not asked again."""
         self._last_error: PylontechError | None = None
 
     @property
@@ -127,7 +133,7 @@ class PylontechClient(LinkClient):
 
     async def charge_discharge_management(self, pack: int) -> ChargeDischargeManagement:
         """0x92 (Pylontech)."""
-        return await self._typed(ChargeDischargeManagement, 0x92, pack=pack)
+        return await self._typed(ChargeDischargeManagement, LIMITS, pack=pack)
 
     async def serial_number(self, pack: int) -> SerialNumber:
         """0x93 (Pylontech): relayed per pack through the master (protocol.md 2.1)."""
@@ -177,10 +183,12 @@ class PylontechClient(LinkClient):
     def poll_budget(self, packs: int) -> float:
         """Seconds a poll of `packs` packs may take in all, whatever the line does.
 
-        Room for asking every pack on its own (two requests each, plus the all-packs pair),
-        each answer up to `ANSWER_SIZE` bytes, and a few silent requests (`exchange_budget`).
+        Room for asking every pack on its own (two requests each, three with the limits
+        request, plus the all-packs pair), each answer up to `ANSWER_SIZE` bytes, and a few
+        silent requests (`exchange_budget`).
         """
-        return self.exchange_budget(2 * packs + 2, ANSWER_SIZE)
+        per_pack = 3 if LIMITS in self.dialect.commands else 2
+        return self.exchange_budget(per_pack * packs + 2, ANSWER_SIZE)
 
     async def _poll_packs(self, addresses: Sequence[int]) -> dict[int, PackData]:
         """Each pack on its own; a silent line ends the poll early, a spent budget too.
@@ -230,7 +238,9 @@ class PylontechClient(LinkClient):
             return None
         self._all_packs = True
         return {
-            address: PackData(address=address, analog=a, alarm=b)
+            address: PackData(
+                address=address, analog=a, alarm=b, limits=await self._read_limits(address)
+            )
             for address, a, b in zip(addresses, analog.packs, alarm.packs, strict=True)
         }
 
@@ -252,7 +262,30 @@ class PylontechClient(LinkClient):
             address=address,
             analog=analog.packs[0],
             alarm=alarm.packs[0] if alarm is not None else None,
+            limits=await self._read_limits(address),
         )
+
+    async def _read_limits(self, address: int) -> ChargeDischargeManagement | None:
+        """The pack's charge/discharge limits (0x92) where the dialect and the pack have them.
+
+        A pack whose first answer fails (firmware without the command: an error code or
+        silence) is not asked again; after that, a failure leaves this poll without limits
+        and the pack's values stand.
+        """
+        if LIMITS not in self.dialect.commands or self._limits.get(address) is False:
+            return None
+        try:
+            limits = await self.read(LIMITS, address=address, pack=address)
+        except PylontechBudgetError:
+            raise
+        except (PylontechTimeoutError, PylontechProtocolError, PylontechResponseError) as err:
+            if address not in self._limits:
+                self._limits[address] = False
+                _LOGGER.debug("pack %d gives no charge/discharge limits: %s", address, err)
+            return None
+        self._limits[address] = True
+        assert isinstance(limits, ChargeDischargeManagement)
+        return limits
 
     async def read(self, code: int, *, address: int, pack: int | None = None) -> Response:
         """Send read command `code` and return its decoded answer.

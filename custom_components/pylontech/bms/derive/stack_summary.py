@@ -1,4 +1,4 @@
-"""Whole-stack values from one poll: totals, capacity-weighted SOC and the extreme cells.
+"""Whole-stack values from one poll: totals, SOC, extreme cells and temperatures, alarms.
 
 Packs in parallel share the voltage and add their currents; the modules of a high-voltage string
 are in series and add their voltages (`StackData.series`).
@@ -10,7 +10,9 @@ stack answered this poll with the values it needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from .alarms import active_alarms, cell_temperatures
 
 if TYPE_CHECKING:
     from ..models import PackAnalogValues, StackData
@@ -26,6 +28,14 @@ class ExtremeCell:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtremeTemperature:
+    """A cell temperature (°C) and the pack's number in the stack (from 1) it was measured in."""
+
+    temperature: float
+    pack: int
+
+
+@dataclass(frozen=True, slots=True)
 class StackSummary:
     """Values of the stack as a whole; None where a pack is missing or lacks the value."""
 
@@ -37,6 +47,14 @@ class StackSummary:
     full_capacity: float | None = None
     cell_voltage_min: ExtremeCell | None = None
     cell_voltage_max: ExtremeCell | None = None
+    cell_voltage_delta: float | None = None
+    """V between the highest and the lowest cell of the whole stack."""
+    temperature_min: ExtremeTemperature | None = None
+    """The lowest cell temperature of the stack (`alarms.cell_temperatures`)."""
+    temperature_max: ExtremeTemperature | None = None
+    alarms: tuple[tuple[int, tuple[str, ...]], ...] | None = None
+    """(pack number from 1, its `active_alarms`) for each pack with any; None unless every
+    pack answered its alarm request."""
 
 
 def _total(values: list[float | None]) -> float | None:
@@ -78,8 +96,9 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
         ]
         low = min(lows, key=_voltage)
         high = max(highs, key=_voltage)
+    shared = _shared(stack, analog, first_address, low, high)
     if stack.series:
-        return _string(stack, analog, low, high)
+        return _string(stack, analog, shared)
     return StackSummary(
         power=_total([pack.power for pack in analog]),
         current=_total([pack.current for pack in analog]),
@@ -87,9 +106,51 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
         soc=soc,
         remaining_capacity=_total([pack.remaining_capacity for pack in analog]),
         full_capacity=full,
-        cell_voltage_min=low,
-        cell_voltage_max=high,
+        **shared,
     )
+
+
+def _shared(
+    stack: StackData,
+    analog: list[PackAnalogValues],
+    first_address: int,
+    low: ExtremeCell | None,
+    high: ExtremeCell | None,
+) -> dict[str, Any]:
+    """The fields that parallel packs and a string in series compute alike."""
+    numbers = [pack.address - first_address + 1 for pack in stack.packs]
+    coldest = warmest = None
+    temperatures = [cell_temperatures(pack) for pack in analog]
+    if all(temperatures):
+        coldest = min(
+            (ExtremeTemperature(min(t), n) for t, n in zip(temperatures, numbers, strict=True)),
+            key=_temperature,
+        )
+        warmest = max(
+            (ExtremeTemperature(max(t), n) for t, n in zip(temperatures, numbers, strict=True)),
+            key=_temperature,
+        )
+    alarms = None
+    if all(pack.alarm is not None for pack in stack.packs):
+        found = [
+            (number, active_alarms(pack.alarm))  # type: ignore[arg-type]  # none is None
+            for number, pack in zip(numbers, stack.packs, strict=True)
+        ]
+        alarms = tuple((number, keys) for number, keys in found if keys)
+    return {
+        "cell_voltage_min": low,
+        "cell_voltage_max": high,
+        "cell_voltage_delta": (
+            round(high.voltage - low.voltage, 3) if low is not None and high is not None else None
+        ),
+        "temperature_min": coldest,
+        "temperature_max": warmest,
+        "alarms": alarms,
+    }
+
+
+def _temperature(extreme: ExtremeTemperature) -> float:
+    return extreme.temperature
 
 
 def _lowest(values: list[float | None]) -> float | None:
@@ -97,10 +158,7 @@ def _lowest(values: list[float | None]) -> float | None:
 
 
 def _string(
-    stack: StackData,
-    modules: list[PackAnalogValues],
-    low: ExtremeCell | None,
-    high: ExtremeCell | None,
+    stack: StackData, modules: list[PackAnalogValues], shared: dict[str, Any]
 ) -> StackSummary:
     """Modules in series (a high-voltage string): the controller's own totals where it has them.
 
@@ -128,6 +186,5 @@ def _string(
         soc=soc,
         remaining_capacity=remaining,
         full_capacity=_lowest([module.full_capacity for module in modules]),
-        cell_voltage_min=low,
-        cell_voltage_max=high,
+        **shared,
     )
