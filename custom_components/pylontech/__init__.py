@@ -12,7 +12,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .bms import Transport, client_for, open_transport
-from .const import CONF_BAUDRATE, CONF_DEVICE, CONF_DIALECT, DOMAIN
+from .const import CONF_ALL_PACKS_AT, CONF_BAUDRATE, CONF_DEVICE, CONF_DIALECT, DOMAIN
 from .coordinator import PylontechConfigEntry, PylontechCoordinator
 from .entity import pack_identifier, stack_device_info, stack_identifier
 
@@ -45,7 +45,11 @@ def transport_for(data: Mapping[str, object]) -> Transport:
 
 async def async_setup_entry(hass: HomeAssistant, entry: PylontechConfigEntry) -> bool:
     """Connect to the stack, read it once, and add its devices and entities."""
-    client = client_for(transport_for(entry.data), entry.data[CONF_DIALECT])
+    client = client_for(
+        transport_for(entry.data),
+        entry.data[CONF_DIALECT],
+        all_packs_at=entry.data.get(CONF_ALL_PACKS_AT),
+    )
     coordinator = PylontechCoordinator(hass, entry, client)
     try:
         await coordinator.async_config_entry_first_refresh()

@@ -32,6 +32,7 @@ from .config_forms import (
 )
 from .const import (
     CONF_ADDRESSES,
+    CONF_ALL_PACKS_AT,
     CONF_BAUDRATE,
     CONF_CONNECTION,
     CONF_DIALECT,
@@ -49,6 +50,20 @@ from .const import (
 if TYPE_CHECKING:
     from .bms import Detection
     from .coordinator import PylontechConfigEntry
+
+
+def stack_data(detection: Detection) -> dict[str, Any]:
+    """What an entry keeps of a detection: the dialect and the addresses.
+
+    And, for a stack that answers only all-packs requests, where it is asked.
+    """
+    data: dict[str, Any] = {
+        CONF_DIALECT: detection.dialect,
+        CONF_ADDRESSES: list(detection.addresses),
+    }
+    if detection.all_packs_at is not None:
+        data[CONF_ALL_PACKS_AT] = detection.all_packs_at
+    return data
 
 
 class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -147,12 +162,7 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
                 step_id="confirm", description_placeholders=found_details(detection)
             )
         return self.async_create_entry(
-            title=self._data[CONF_NAME],
-            data={
-                **self._data,
-                CONF_DIALECT: detection.dialect,
-                CONF_ADDRESSES: list(detection.addresses),
-            },
+            title=self._data[CONF_NAME], data={**self._data, **stack_data(detection)}
         )
 
     async def async_step_reconfigure(
@@ -180,14 +190,11 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
                     await self.async_set_unique_id(unique_id)
                     if unique_id != entry.unique_id and (same := self._entry_where(None)):
                         return self._already_configured(same)
+                    kept = {k: v for k, v in entry.data.items() if k != CONF_ALL_PACKS_AT}
                     return self.async_update_reload_and_abort(
                         entry,
                         unique_id=unique_id,
-                        data_updates={
-                            **data,
-                            CONF_DIALECT: detection.dialect,
-                            CONF_ADDRESSES: list(detection.addresses),
-                        },
+                        data={**kept, **data, **stack_data(detection)},
                     )
         return self.async_show_form(
             step_id="reconfigure",

@@ -214,8 +214,12 @@ def found_details(detection: Detection) -> dict[str, str]:
         if pack.address < first:  # a high-voltage controller: its modules follow it
             lines.append(f"- Controller{suffix}")
             part = "Module"
+        elif detection.all_packs_at is not None:  # all answered at one address, in order
+            lines.append(f"- {part} {pack.address - first + 1}{suffix}")
         else:
             lines.append(f"- {part} {pack.address - first + 1} (address {pack.address}){suffix}")
+    if detection.all_packs_at is not None:
+        lines.append(f"(all answered at address {detection.all_packs_at})")
     return {
         "dialect": get_dialect(detection.dialect).brand,
         "packs": "\n".join(lines),

@@ -15,6 +15,8 @@ CONF_DEVICE: Final = "device"
 CONF_BAUDRATE: Final = "baudrate"
 CONF_DIALECT: Final = "dialect"
 CONF_ADDRESSES: Final = "addresses"
+CONF_ALL_PACKS_AT: Final = "all_packs_at"
+"""The ADR of a stack that answers only all-packs requests (PACE at ADR 0); absent otherwise."""
 
 DEFAULT_NAME: Final = "Battery"
 DEFAULT_PORT: Final = 1234

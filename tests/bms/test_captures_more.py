@@ -37,6 +37,7 @@ DIALECT_OF = {
     "pace-0x25": "pace",
     "pace-0x25-found": "pace",
     "seplos-v2-0x20": "seplos",
+    "seplos-v2-0x20-found": "seplos",
     "eg4-0x20": "eg4",
     "boqiang-0x26": "boqiang",
 }

@@ -8,13 +8,19 @@ import itertools
 import pytest
 
 from custom_components.pylontech.bms import (
+    AlarmInfo,
+    AnalogValues,
     PylontechConnectionError,
     PylontechConnectionRefusedError,
     PylontechDetectionError,
     PylontechUnknownDialectError,
     PylontechWebServerError,
+    client_for,
+    decode_response,
     encode_frame,
+    get_dialect,
 )
+from custom_components.pylontech.bms.binary.client import PylontechClient
 from custom_components.pylontech.bms.detect import detect
 from custom_components.pylontech.bms.models import PackIdentity
 from custom_components.pylontech.bms.simulator import Simulator
@@ -204,7 +210,8 @@ def _capture(file: str, line: int) -> bytes:
 
 async def test_seplos_pack(gateway: ReplayGateway) -> None:
     """A Seplos 1101-SP15 at ADR 0 (the README exchange): found after the Pylontech and PACE
-    probes stay unanswered; its model from 0x51."""
+    probes (PACE at its master's ADR 1, then for all packs at ADR 0) stay unanswered; its model
+    from 0x51."""
     gateway.answers = {
         b"~20004642E00200FD37\r": _capture("seplos-v2-0x20", 2),
         b"~200046510000FDAE\r": _capture("seplos-v2-0x20", 8),
@@ -216,7 +223,7 @@ async def test_seplos_pack(gateway: ReplayGateway) -> None:
         address=0, model="1101-SP15", manufacturer="CANProtocol:Sofar"
     )
     probes = [request[:9] for request in gateway.received]
-    assert probes[:3] == [b"~20024642", b"~25014642", b"~20004642"]
+    assert probes[:4] == [b"~20024642", b"~25014642", b"~25004642", b"~20004642"]
 
 
 async def test_seplos_answer_is_not_pylontech(gateway: ReplayGateway) -> None:
@@ -279,3 +286,82 @@ async def test_simulated_new_dialects(name: str, count: int) -> None:
     master = simulator.stack.master.identity
     expected_model = None if name == "eg4" else master.model
     assert found.packs[0].model == expected_model
+
+
+GOBEL = "pace-0x25-found:1:0x42"
+"""A real PACE master's answer for its 8 packs to an all-packs request at ADR 00 (the Gobel
+add-on's log): header ADR 01, INFOFLAG 00, pack count 8."""
+
+
+def _gobel_answers() -> tuple[dict[bytes, bytes], AnalogValues]:
+    """The Gobel answer to 0x42 at ADR 0, and a 0x44 all-packs answer of 8 real PACE alarm
+    blocks (pace-0x25:4, a healthy pack) in the master's header, as that master would give."""
+    pace = get_dialect("pace")
+    analog_capture = next(c for c in captures.ALL if c.id == GOBEL)
+    _, analog = decode_response(analog_capture.frame, 0x42)
+    _, one_alarm = decode_response(
+        next(c.frame for c in captures.ALL if c.id == "pace-0x25:4:0x44"), 0x44
+    )
+    assert isinstance(analog, AnalogValues) and isinstance(one_alarm, AlarmInfo)
+    alarms = AlarmInfo(all_packs=True, packs=(one_alarm.packs[0],) * len(analog.packs))
+    answers = {
+        pace.encode_request(0x42, address=0, pack=0xFF): analog_capture.raw,
+        pace.encode_request(0x44, address=0, pack=0xFF): pace.encode_answer(
+            0x44, alarms, address=1
+        ),
+    }
+    return answers, analog
+
+
+async def test_pace_master_answering_for_all_packs_at_adr_0(gateway: ReplayGateway) -> None:
+    """A real master that answers nothing but the all-packs request at ADR 0: found as an
+    8-pack stack, polled with two requests, every pack's values those of the real answer."""
+    gateway.answers, analog = _gobel_answers()
+    found = await _detect(gateway)
+    assert (found.dialect, found.addresses, found.all_packs_at) == ("pace", tuple(range(1, 9)), 0)
+    assert found.packs == tuple(PackIdentity(address=address) for address in range(1, 9))
+    client = PylontechClient(
+        TcpTransport("127.0.0.1", gateway.port), get_dialect("pace"), timeout=TIMEOUT, gap=0.0,
+        all_packs_at=0,
+    )  # fmt: skip
+    async with client:
+        gateway.received.clear()
+        stack = await client.poll(found.addresses)
+    assert [pack.analog for pack in stack.packs] == list(analog.packs)
+    assert [pack.alarm is not None and pack.error is None for pack in stack.packs] == [True] * 8
+    assert [request[:9] for request in gateway.received] == [b"~25004642", b"~25004644"]
+
+
+@pytest.mark.parametrize(
+    ("packs", "options"),
+    [
+        (1, {"first_address": 0}),  # a stand-alone pack (DIP 0)
+        (8, {"only_adr": 0}),  # a master's RS232 port, asked at ADR 0 only
+    ],
+    ids=["stand-alone pack at 0", "master's RS232 port"],
+)
+async def test_pace_at_adr_0(packs: int, options: dict[str, int]) -> None:
+    """Stacks that are silent at the master's ADR 1: found at ADR 0 for all packs, the master
+    named with its identity (0xC1/0xC2 asked at ADR 0), and polled there in two requests."""
+    async with Simulator("pace", packs, clock=lambda: 0.0, **options) as simulator:
+        transport = TcpTransport("127.0.0.1", simulator.port)
+        try:
+            found = await detect(transport, request_timeout=TIMEOUT, gap=0.0)
+        finally:
+            await transport.close()
+        assert (found.addresses, found.all_packs_at) == (tuple(range(1, packs + 1)), 0)
+        master = simulator.stack.master.identity
+        assert found.packs[0].serial_number == master.serial_number
+        client = client_for(TcpTransport("127.0.0.1", simulator.port), "pace", all_packs_at=0)
+        try:
+            stack = await client.poll(found.addresses)
+        finally:
+            await client.close()
+        served = [simulator.stack.analog_values(pack.address) for pack in simulator.stack.packs]
+        assert [pack.analog.voltage for pack in stack.packs] == [  # type: ignore[union-attr]
+            pack.voltage for pack in served
+        ]
+        assert [frame.data[:9] for frame in client.raw_frames if frame.direction == "tx"] == [
+            b"~25004642",
+            b"~25004644",
+        ]

@@ -265,6 +265,46 @@ async def test_pace_addressing() -> None:
         assert parse_frame(replies[0]).info == b"\x03"
 
 
+async def test_pace_at_adr_0_and_any_ver() -> None:
+    """ADR 0 reaches the master, which answers an all-packs request there for every pack with
+    its own ADR 01 (as the real Gobel 8-pack answer has it, pace-0x25-found:1); 0x90 is
+    answered in VER 0x20 too; a pack set to address 0 answers at 0 itself."""
+    gobel = parse_frame(next(c.raw for c in captures.ALL if c.id == "pace-0x25-found:1:0x42"))
+    async with Simulator("pace", 8) as simulator:
+        frame = parse_frame(
+            (await _exchange(simulator.port, PACE.encode_request(0x42, address=0, pack=0xFF)))[0]
+        )
+        assert (frame.ver, frame.adr, frame.info[:2]) == (gobel.ver, gobel.adr, gobel.info[:2])
+        frame = parse_frame((await _exchange(simulator.port, _request(PYLONTECH, 0x90, 1)))[0])
+        assert (frame.ver, frame.adr, frame.info) == (0x25, 1, b"\x08")
+    async with Simulator("pace", 1, first_address=0) as simulator:
+        frame = parse_frame(
+            (await _exchange(simulator.port, PACE.encode_request(0x42, address=0, pack=0xFF)))[0]
+        )
+        assert (frame.adr, frame.info[:2]) == (0, b"\x00\x01")
+    async with Simulator("pace", 2, only_adr=0) as simulator:
+        replies = await _exchange(
+            simulator.port,
+            PACE.encode_request(0x42, address=1, pack=1),  # silence: the port takes ADR 0 only
+            PACE.encode_request(0x90, address=0),
+        )
+        assert [parse_frame(reply).info for reply in replies] == [b"\x02"]
+
+
+async def test_seplos_answers_by_address() -> None:
+    """A Seplos answers for itself whatever group INFO names: the real answer of a pack at
+    ADR 0 to INFO 01 (dbus-serialbattery issue 652) has group 00, and so has ours."""
+    seplos = get_dialect("seplos")
+    real = parse_frame(next(c.raw for c in captures.ALL if c.file == "seplos-v2-0x20-found"))
+    async with Simulator("seplos", 1) as simulator:
+        request = _request(seplos, 0x42, 0, b"\x01")
+        assert request == b"~20004642E00201FD36\r"  # as dbus-serialbattery sends it
+        frame = parse_frame((await _exchange(simulator.port, request))[0])
+        assert (frame.ver, frame.adr, frame.cid1, frame.info[:3]) == (
+            real.ver, real.adr, real.cid1, real.info[:3],
+        )  # fmt: skip
+
+
 async def test_requests_split_over_reads() -> None:
     """A request in one-byte writes, behind line noise, with another right behind it."""
     async with Simulator("pace", 2) as simulator:

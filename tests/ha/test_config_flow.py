@@ -31,6 +31,7 @@ from custom_components.pylontech.bms.exceptions import PylontechError
 from custom_components.pylontech.bms.transport import open_transport
 from custom_components.pylontech.const import (
     CONF_ADDRESSES,
+    CONF_ALL_PACKS_AT,
     CONF_BAUDRATE,
     CONF_CONNECTION,
     CONF_DEVICE,
@@ -909,3 +910,25 @@ async def test_reconfigure_serial_entry(hass: HomeAssistant, pylontech: Simulato
     assert entry.data == {**data, CONF_DEVICE: device, CONF_BAUDRATE: 9600}
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_pace_stack_answering_at_adr_0_only(hass: HomeAssistant, clock: Clock) -> None:
+    """A PACE master reached on its RS232 port (ADR 0 only): the form says where the packs
+    answered, the entry keeps the ADR, and its polls read every pack there."""
+    async with simulator_for("pace", 3, clock, only_adr=0) as simulator:
+        flow_id = await start(hass, "network")
+        result = await submit(hass, flow_id, network(simulator.port, "127.0.0.1", "Battery"))
+        packs = confirmed(result)["packs"]
+        assert packs.splitlines()[1:] == ["- Pack 2", "- Pack 3", "(all answered at address 0)"]
+        result = await submit(hass, flow_id, {})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert (result["data"][CONF_ADDRESSES], result["data"][CONF_ALL_PACKS_AT]) == ([1, 2, 3], 0)
+        entry = result["result"]
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        coordinator = entry.runtime_data
+        served = [simulator.stack.analog_values(pack.address) for pack in simulator.stack.packs]
+        assert [coordinator.data.packs[a].analog.voltage for a in (1, 2, 3)] == [
+            pytest.approx(pack.voltage, abs=0.001) for pack in served
+        ]
+        await hass.config_entries.async_unload(entry.entry_id)

@@ -1,9 +1,10 @@
 """Detection: given a transport and nothing else, find the dialect, the packs and who they are.
 
 Probes the dialects in registry order with an analog-values request to each one's master
-address, then finds the pack addresses (one all-packs request where the dialect allows it, else
-pack by pack until the first address that stays silent) and reads each pack's identity where the
-dialect has it. Bounded in time: at most one request per dialect, one per pack plus one, and the
+address (and, where that is silent, an all-packs request to the ADRs of the dialect's
+`all_packs_only_at`), then finds the pack addresses (one all-packs request where the dialect
+allows it, else pack by pack until the first address that stays silent) and reads each pack's
+identity where the dialect has it. Bounded in time: at most one request per dialect, one per pack plus one, and the
 identity requests, each bounded by the client's timeout.
 """
 
@@ -118,9 +119,8 @@ async def _detect(
             seen += [f.data for f in client.raw_frames if f.direction == "rx"]
             garbage = garbage or client.garbage
             if isinstance(err, PylontechTimeoutError):
-                _LOGGER.debug("no %s answer at ADR %d", dialect.name, dialect.first_address)
-                if (console := await _console_instead(client, request_timeout)) is not None:
-                    return console
+                if (found := await _after_silence(client, request_timeout)) is not None:
+                    return found
                 continue
         except PylontechConnectionError:
             raise  # the transport itself failed: nothing to learn from the other dialects
@@ -142,6 +142,18 @@ async def _detect(
     if console is not None:
         return console
     raise _nothing_usable(transport, seen, garbage)
+
+
+async def _after_silence(client: PylontechClient, request_timeout: float) -> Detection | None:
+    """After a silent probe: a console that echoed it, or a stack at another ADR."""
+    dialect = client.dialect
+    _LOGGER.debug("no %s answer at ADR %d", dialect.name, dialect.first_address)
+    if (console := await _console_instead(client, request_timeout)) is not None:
+        return console
+    for at in dialect.all_packs_only_at:
+        if (found := await _all_packs_only(client, at)) is not None:
+            return found
+    return None
 
 
 async def _console_instead(client: PylontechClient, request_timeout: float) -> Detection | None:
@@ -170,6 +182,32 @@ def _cells_add_up(analog: AnalogValues) -> bool:
         if abs(sum(cells) - pack.voltage) > CELL_SUM_TOLERANCE * pack.voltage:
             return False
     return True
+
+
+async def _all_packs_only(client: PylontechClient, at: int) -> Detection | None:
+    """The stack that answers an all-packs request at ADR `at` when its master's is silent.
+
+    A PACE pack set to address 0 (stand-alone) and a master asked on its RS232 port answer
+    there for all their packs in one frame (protocol.md 3.4); its packs are then named from the
+    dialect's master address on, in block order, and polled only that way.
+    """
+    dialect = client.dialect
+    try:
+        stack = await client.all_analog_values(address=at)
+    except PylontechError as err:
+        _LOGGER.debug("no %s all-packs answer at ADR %d: %s", dialect.name, at, err)
+        return None
+    if not _cells_add_up(stack):
+        _LOGGER.debug("%s at ADR %d: pack voltage is not the sum of the cells", dialect.name, at)
+        return None
+    addresses = tuple(dialect.first_address + index for index in range(len(stack.packs)))
+    only = PylontechClient(
+        client.transport, dialect, timeout=client.timeout, gap=client.gap, all_packs_at=at
+    )
+    packs = tuple([await only.identify(address) for address in addresses])
+    return Detection(
+        dialect=dialect.name, addresses=addresses, all_packs=True, packs=packs, all_packs_at=at
+    )
 
 
 async def _survey(client: PylontechClient, dialect: Dialect, max_packs: int) -> Detection:

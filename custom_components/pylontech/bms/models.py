@@ -337,6 +337,10 @@ class Detection:
     """Whether the master answered the all-packs request (polls then use it)."""
     packs: tuple[PackIdentity, ...]
     """Identities of the packs; on a high-voltage console the controller's comes first."""
+    all_packs_at: int | None = None
+    """The ADR of a stack that answers only all-packs requests, there (PACE at ADR 0: a
+    stand-alone pack, a master's RS232 port); its packs are then named by `addresses` in the
+    order of the answer's blocks."""
 
     @property
     def master_serial(self) -> str | None:

@@ -55,8 +55,13 @@ class StackClient(Protocol):
         """Close the transport; the next request opens it again."""
 
 
-def client_for(transport: Transport, dialect: str) -> StackClient:
-    """The client that speaks `dialect` (a binary dialect's name, or "console") on `transport`."""
+def client_for(
+    transport: Transport, dialect: str, *, all_packs_at: int | None = None
+) -> StackClient:
+    """The client that speaks `dialect` (a binary dialect's name, or "console") on `transport`.
+
+    `all_packs_at`: the ADR a stack answers only all-packs requests at (`Detection`).
+    """
     if dialect == CONSOLE.name:
         return PylontechConsoleClient(transport)
-    return PylontechClient(transport, get_dialect(dialect))
+    return PylontechClient(transport, get_dialect(dialect), all_packs_at=all_packs_at)

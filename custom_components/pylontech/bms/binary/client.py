@@ -30,6 +30,7 @@ from ..models import (
     ManufacturerInfo,
     PackCount,
     PackData,
+    PackIdentity,
     ProtocolVersion,
     Response,
     SerialNumber,
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ..dialects import Dialect
-    from ..models import PackIdentity
     from ..transport import Transport
 
 _LOGGER = logging.getLogger(__name__)
@@ -79,13 +79,19 @@ class PylontechClient(LinkClient):
         timeout: float = DEFAULT_TIMEOUT,
         gap: float = DEFAULT_GAP,
         history: int = 64,
+        all_packs_at: int | None = None,
     ) -> None:
-        """Prepare the client; the connection opens with the first request."""
+        """Prepare the client; the connection opens with the first request.
+
+        With `all_packs_at` (one of the dialect's `all_packs_only_at`), a poll asks that ADR for
+        every pack in one frame and nothing else: the stack answers no per-pack request.
+        """
         super().__init__(Link(transport, gap=max(gap, dialect.min_gap), history=history))
         self.dialect = dialect
         self.timeout = timeout
         self._decoder = FrameDecoder()
         self._repeats = Repeats()
+        self.all_packs_at = all_packs_at
         self._all_packs: bool | None = None
         """Whether the stack answers all-packs requests; None until tried."""
         self._limits: dict[int, bool] = {}
@@ -102,8 +108,15 @@ class PylontechClient(LinkClient):
         return self.dialect.min_gap
 
     async def identify(self, address: int) -> PackIdentity:
-        """Serial number, model and firmware of the pack at `address` (see `identity.identify`)."""
-        return await identify(self, self.dialect, address)
+        """Serial number, model and firmware of the pack at `address` (see `identity.identify`).
+
+        A stack asked only at `all_packs_at` names its master there and no other pack.
+        """
+        if self.all_packs_at is None:
+            return await identify(self, self.dialect, address)
+        if address != self.dialect.first_address:
+            return PackIdentity(address=address)
+        return await identify(self, self.dialect, address, at=self.all_packs_at)
 
     async def identify_stack(self) -> PackIdentity | None:
         """None: in the binary dialects the master pack speaks for the stack."""
@@ -172,6 +185,8 @@ class PylontechClient(LinkClient):
         self._last_error = None
         packs: dict[int, PackData] | None = None
         with self._link.budget(self.poll_budget(len(addresses))):
+            if self.all_packs_at is not None:
+                return await self._poll_only_all_packs(addresses, self.all_packs_at)
             if self.dialect.all_packs_request and self._all_packs is not False and addresses:
                 packs = await self._poll_all_packs(addresses)
             if packs is None:
@@ -243,6 +258,28 @@ class PylontechClient(LinkClient):
             )
             for address, a, b in zip(addresses, analog.packs, alarm.packs, strict=True)
         }
+
+    async def _poll_only_all_packs(self, addresses: Sequence[int], at: int) -> StackData:
+        """Both all-packs requests at ADR `at`, the packs named `addresses` in block order.
+
+        The stack answers nothing else, so any failure fails the poll; an answer for another
+        number of packs than `addresses` is a stack that changed, and fails it too.
+        """
+        analog = await self.all_analog_values(address=at)
+        alarm = await self.all_alarm_info(address=at)
+        if not len(analog.packs) == len(alarm.packs) == len(addresses):
+            msg = (
+                f"the stack at ADR {at} answered for {len(analog.packs)} packs "
+                f"({len(alarm.packs)} in its alarm answer), {len(addresses)} expected"
+            )
+            raise PylontechProtocolError(msg)
+        return StackData(
+            dialect=self.dialect.name,
+            packs=tuple(
+                PackData(address=address, analog=a, alarm=b)
+                for address, a, b in zip(addresses, analog.packs, alarm.packs, strict=True)
+            ),
+        )
 
     async def _poll_pack(self, address: int) -> PackData:
         try:

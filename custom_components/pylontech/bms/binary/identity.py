@@ -15,14 +15,19 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 
-async def identify(client: PylontechClient, dialect: Dialect, address: int) -> PackIdentity:
+async def identify(
+    client: PylontechClient, dialect: Dialect, address: int, *, at: int | None = None
+) -> PackIdentity:
     """Serial number, model and firmware where the dialect has them for this pack.
 
     Masters answer some identity commands for every address with their own identity
     (Pylontech 0x51, PACE 0xC1/0xC2, protocol.md 2.1 and 3.4): those are asked of the master
-    only; 0x93 and 0x96 are relayed per pack.
+    only; 0x93 and 0x96 are relayed per pack. The requests go to ADR `at` where given (a stack
+    reached at ADR 0), else to the pack's address.
     """
     master = address == dialect.first_address
+    identity_of = address
+    address = address if at is None else at
     identity: dict[str, str | None] = {}
     try:
         if 0x93 in dialect.commands:
@@ -39,4 +44,4 @@ async def identify(client: PylontechClient, dialect: Dialect, address: int) -> P
             identity["serial_number"] = (await client.barcode(address)).barcode
     except PylontechError as err:
         _LOGGER.debug("identity of pack %d incomplete: %s", address, err)
-    return PackIdentity(address=address, **identity)
+    return PackIdentity(address=identity_of, **identity)

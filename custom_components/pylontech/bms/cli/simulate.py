@@ -32,6 +32,15 @@ def add_simulate_command(subparsers: Subparsers) -> argparse.ArgumentParser:
     names = sorted({name for dialect in DIALECTS for name in (dialect.name, *dialect.aliases)})
     parser.add_argument("--dialect", choices=names, help="default: the scenario's, else pylontech")
     parser.add_argument("--packs", type=_whole(1), help="number of packs, 1 to 16 (default 1)")
+    parser.add_argument(
+        "--address", type=_whole(0), metavar="ADR",
+        help="address of the first pack (default: the dialect's master address; PACE 0 is a "
+        "stand-alone pack)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--only-adr", type=_whole(0), metavar="ADR",
+        help="answer requests to this ADR only (a PACE master's RS232 port: 0)",
+    )  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=_whole(0), default=0, help="TCP port (0: pick a free one)")
     parser.add_argument("--baud", type=_whole(1), help="throttle replies to this serial rate")
@@ -83,6 +92,8 @@ def run_simulate(args: argparse.Namespace) -> int:
             faults=FaultPlan.parse(args.faults),
             delay_seconds=args.delay,
             seed=args.seed,
+            first_address=args.address,
+            only_adr=args.only_adr,
         )
     except (ValueError, PylontechError) as err:
         return fail(str(err))

@@ -84,6 +84,9 @@ class Dialect:
     """ADR of the master pack; the others follow it."""
     all_packs_request: bool = False
     """Whether polls ask the master for every pack in one frame (INFO 0xFF)."""
+    all_packs_only_at: tuple[int, ...] = ()
+    """ADRs where a stack whose master address is silent may still answer the all-packs request
+    (INFO 0xFF) for all its packs; such a stack is then polled that way only (PACE: ADR 0)."""
     min_gap: float = 0.0
     """Seconds the BMS needs between the end of one answer and the next request, whatever
     the gap option says (a slow BMS locks up otherwise)."""

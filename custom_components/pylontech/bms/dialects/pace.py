@@ -145,6 +145,10 @@ PACE = Dialect(
     first_address=1,  # master 1, slaves 2..15 (protocol.md 3.1)
     # Per pack: firmware tails make block boundaries of an all-packs answer ambiguous (3.3).
     all_packs_request=False,
+    # A stand-alone pack (DIP 0) and a host on a master's RS232 port are asked at ADR 0 with
+    # INFO 0xFF, as the RS232 document's example and dbus-serialbattery do; a real master
+    # answers that for all its packs (the Gobel add-on's 8-pack log, protocol.md 3.4).
+    all_packs_only_at=(0,),
     temperature_names={
         6: ("cell_sensor_1", "cell_sensor_2", "cell_sensor_3", "cell_sensor_4", "mosfet",
             "environment"),
@@ -173,5 +177,5 @@ PACE = Dialect(
         )
     },
     typical_pack=SOK_100AH,
-    habits=BusHabits(master_answers=True, checks_ver=False),
+    habits=BusHabits(master_answers=True, checks_ver=False, zero_is_master=True),
 )  # fmt: skip

@@ -222,5 +222,5 @@ SEPLOS = Dialect(
         )
     },
     typical_pack=SEPLOS_SP15,
-    habits=BusHabits(master_answers=False, checks_ver=True, all_packs=False),
+    habits=BusHabits(master_answers=False, checks_ver=True, all_packs=False, pack_by_adr=True),
 )  # fmt: skip

@@ -113,3 +113,7 @@ class BusHabits:
     """A request of another VER gets RTN 0x01 (but 0x4F)."""
     all_packs: bool = True
     """The master answers INFO 0xFF for every pack."""
+    pack_by_adr: bool = False
+    """A per-pack request is answered by the pack at its ADR, whatever INFO names (Seplos)."""
+    zero_is_master: bool = False
+    """Where no pack has address 0, ADR 0 reaches the master (PACE: the Gobel add-on's log)."""

@@ -39,6 +39,9 @@ class Simulator(TcpSimulator):
     first byte, both counted from the end of the request; `clients` caps simultaneous TCP
     clients (one more is accepted and closed at once); `faults` and `delay_seconds` inject
     faults (see `faults`); `seed` makes the invented stack and the faults reproducible.
+    `first_address` puts the invented stack's first pack there instead of at the dialect's
+    master address (PACE 0: a stand-alone pack); with `only_adr` the stack answers requests to
+    that ADR only (a PACE master's RS232 port: 0).
     """
 
     def __init__(
@@ -56,6 +59,8 @@ class Simulator(TcpSimulator):
         delay_seconds: float = DEFAULT_DELAY,
         seed: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        first_address: int | None = None,
+        only_adr: int | None = None,
     ) -> None:
         """Prepare the stack; nothing listens before `start()`.
 
@@ -64,16 +69,22 @@ class Simulator(TcpSimulator):
         if turnaround < 0:
             msg = "turnaround cannot be negative"
             raise ValueError(msg)
+        if scenario is not None and first_address is not None:
+            msg = "a scenario gives its packs' addresses; a first address cannot be set too"
+            raise ValueError(msg)
         super().__init__(host=host, port=port, baud=baud, clients=clients, faults=faults,
                          delay_seconds=delay_seconds, seed=seed)  # fmt: skip
         self.turnaround = turnaround
         """Milliseconds before the first byte of a reply."""
         self._epoch = clock()
         self._clock = clock
+        self._only_adr = only_adr
         if scenario is not None:
             self.set_scenario(scenario, dialect=dialect, packs=packs)
         else:
-            self.stack = self._invented_stack(dialect or "pylontech", 1 if packs is None else packs)
+            self.stack = self._invented_stack(
+                dialect or "pylontech", 1 if packs is None else packs, first_address
+            )
 
     # -- what is served --------------------------------------------------------------------------
 
@@ -97,13 +108,19 @@ class Simulator(TcpSimulator):
         if packs is not None and packs != len(scenario.packs):
             msg = f"the scenario has {len(scenario.packs)} packs, not {packs}"
             raise ValueError(msg)
-        self.stack = SimulatedStack(scenario.dialect, scenario.packs, self.now)
+        self.stack = SimulatedStack(
+            scenario.dialect, scenario.packs, self.now, only_adr=self._only_adr
+        )
 
-    def _invented_stack(self, name: str, count: int) -> SimulatedStack:
+    def _invented_stack(self, name: str, count: int, first: int | None) -> SimulatedStack:
         if not 1 <= count <= MAX_PACKS:
             msg = f"a stack has 1 to {MAX_PACKS} packs, not {count}"
             raise ValueError(msg)
         dialect = get_dialect(name)
+        first = dialect.first_address if first is None else first
+        if not 0 <= first <= 0xFE - count:
+            msg = f"a stack of {count} packs cannot start at address {first}"
+            raise ValueError(msg)
         profile = dialect.typical()
         rng = random.Random(self.seed)  # noqa: S311
         identities = profile.identity(rng, count)
@@ -112,14 +129,14 @@ class Simulator(TcpSimulator):
             DriftingPack(
                 dialect,
                 profile,
-                address=dialect.first_address + index,
+                address=first + index,
                 identity=identities[index],
                 phase=phase,
                 rng=random.Random(f"{self.seed}:{index}"),  # noqa: S311
             )
             for index in range(count)
         ]
-        return SimulatedStack(dialect, packs, self.now)
+        return SimulatedStack(dialect, packs, self.now, only_adr=self._only_adr)
 
     # -- the server ------------------------------------------------------------------------------
 

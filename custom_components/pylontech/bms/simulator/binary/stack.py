@@ -8,10 +8,17 @@ Addressing (protocol.md 2.1, 2.8, 3.1, 3.4):
   returns the master's identity for every address.
 - PACE: the master (lowest address, 1) answers for every pack with header ADR of its own and
   the pack in INFO's command byte; 0xC1/0xC2 return the master's identity for every address;
-  ADR 0xFF reaches the master (the 0x90 poll of the PylonToMQTT trace).
+  ADR 0xFF reaches the master (the 0x90 poll of the PylonToMQTT trace), and so does ADR 0 when
+  no pack is a stand-alone pack at address 0 (the Gobel add-on's log: an all-packs request to
+  ADR 00 answered by the master with ADR 01 for its 8 packs). A request of any VER is
+  answered, 0x90 included (SOK packs answer VER 0x20 requests, protocol.md 3.6).
+  `only_adr` makes the stack a host port that takes one ADR only, as a master's RS232 port
+  addressed as the PACE RS232 document does (ADR 0).
 
-- Seplos: like Pylontech, each pack at its own ADR (0, 1, ...), but no all-packs answer (INFO
-  0xFF is for RS232 only, protocol.md 4.1): RTN 0x05.
+- Seplos: each pack at its own ADR (0, 1, ...) answers with its own data whatever group INFO
+  names (a Seplos at ADR 0 answered INFO 01 with group 00: dbus-serialbattery issue 652,
+  tests/vectors/seplos-v2-0x20-found.jsonl), and no all-packs answer (INFO 0xFF is for RS232
+  only, protocol.md 4.1): RTN 0x05.
 - EG4: each pack at its own ADR (1, ...); 0x42/0x44 requests carry no INFO (protocol.md 4.2).
 - Boqiang: requests go to ADR 0 and name the pack (1, ...) in INFO; answers keep ADR 0 and
   carry VER 0x26 whatever the request's VER (protocol.md 4.3, 1.5).
@@ -29,7 +36,7 @@ from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING
 
-from ...const import INFO_ALL_PACKS
+from ...const import DEFAULT_RESPONSE_CODES, INFO_ALL_PACKS, RESPONSE_CODES_BY_VER
 from ...dialects import RequestInfo, Wire
 from ...models import (
     AlarmInfo,
@@ -78,9 +85,17 @@ class SimulatedStack:
     """Packs 1..N of one dialect, answering requests at the values of `clock` time."""
 
     def __init__(
-        self, dialect: Dialect, packs: Sequence[SimulatedPack], clock: Callable[[], float]
+        self,
+        dialect: Dialect,
+        packs: Sequence[SimulatedPack],
+        clock: Callable[[], float],
+        *,
+        only_adr: int | None = None,
     ) -> None:
-        """Serve `packs` (any order; each address once); `clock()` is the simulation time."""
+        """Serve `packs` (any order; each address once); `clock()` is the simulation time.
+
+        With `only_adr`, requests to any other ADR get no answer.
+        """
         self.dialect = dialect
         self.packs = tuple(sorted(packs, key=lambda pack: pack.address))
         self._by_address = {pack.address: pack for pack in self.packs}
@@ -90,6 +105,7 @@ class SimulatedStack:
         self.clock = clock
         self.profile = dialect.typical()
         self._habits = dialect.habits
+        self.only_adr = only_adr
 
     @property
     def master(self) -> SimulatedPack:
@@ -111,19 +127,12 @@ class SimulatedStack:
     def answer(self, request: Frame) -> Reply | None:
         """The reply to `request`, or None for silence (not ours, or no such pack)."""
         dialect = self.dialect
-        if request.cid1 != dialect.cid1 or not request.is_request:
-            return None
-        code, adr = request.cid2, request.adr
         habits = self._habits
-        if dialect.request_adr is not None:
-            if adr != dialect.request_adr:
-                _LOGGER.debug("not our ADR 0x%02X: silence", adr)
-                return None
-            adr = self.master.address  # the stack's bus address; INFO names the pack
-        if adr == INFO_ALL_PACKS and habits.master_answers:
-            adr = self.master.address
-        if adr not in self._by_address:
-            _LOGGER.debug("no pack at ADR 0x%02X: silence", adr)
+        if request.cid1 != dialect.cid1 or not self._is_request(request):
+            return None
+        code = request.cid2
+        adr = self._pack_reached(request.adr)
+        if adr is None:
             return None
         header = self._header(adr)
         command = dialect.commands.get(code)
@@ -137,6 +146,33 @@ class SimulatedStack:
                 return self.pack_answer(code, adr)
             return self._reply(code, self._stack_response(command.name, adr), header)
         return self._per_pack(request, command.name, adr, header)
+
+    def _pack_reached(self, adr: int) -> int | None:
+        """The address of the pack a request to ADR `adr` reaches, or None (silence)."""
+        if self.only_adr is not None and adr != self.only_adr:
+            _LOGGER.debug("the port takes ADR 0x%02X only: silence", self.only_adr)
+            return None
+        habits = self._habits
+        if self.dialect.request_adr is not None:
+            if adr != self.dialect.request_adr:
+                _LOGGER.debug("not our ADR 0x%02X: silence", adr)
+                return None
+            adr = self.master.address  # the stack's bus address; INFO names the pack
+        at_master = (adr == INFO_ALL_PACKS and habits.master_answers) or (
+            adr == 0 and habits.zero_is_master and 0 not in self._by_address
+        )
+        if at_master:
+            adr = self.master.address
+        if adr not in self._by_address:
+            _LOGGER.debug("no pack at ADR 0x%02X: silence", adr)
+            return None
+        return adr
+
+    def _is_request(self, frame: Frame) -> bool:
+        """Whether `frame` is a request: a stack that ignores VER reads CID2 by its own VER."""
+        if self._habits.checks_ver:
+            return frame.is_request
+        return frame.cid2 not in RESPONSE_CODES_BY_VER.get(self.dialect.ver, DEFAULT_RESPONSE_CODES)
 
     def _header(self, address: int) -> int:
         """The ADR in the header of an answer for the pack at `address`."""
@@ -155,6 +191,8 @@ class SimulatedStack:
             if name not in _ALL_PACKS_COMMANDS or not at_master or not self._habits.all_packs:
                 return self.error(RTN_FORMAT_ERROR, code, header)
             return self._reply(code, self._all_packs_response(name), header)
+        if self._habits.pack_by_adr:  # the pack at ADR answers, whatever INFO names
+            return self.pack_answer(code, adr)
         if selector not in self._by_address:
             _LOGGER.debug("no pack %d in the stack: silence", selector)
             return None
