@@ -53,6 +53,10 @@ BUDGETS = (
     Budget("soak.leaked_tasks", 0, at_most=True, why="no task leaks"),
     Budget("flood.*_worst_stall", 50.0, at_most=True,
            why="a flooding line never stalls the event loop for 50 ms (issue 11)"),
+    Budget("detect.*_1_seconds", 3.0, at_most=True,
+           why="a 1-pack stack found within 3 s at 9600 Bd (issue 15)"),
+    Budget("detect.*_8_seconds", 6.0, at_most=True,
+           why="an 8-pack stack found within 6 s at 9600 Bd (issue 15)"),
 )  # fmt: skip
 
 

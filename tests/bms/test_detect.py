@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -28,6 +29,10 @@ from custom_components.pylontech.bms.transport import TcpTransport
 from tests import captures
 from tests.bms.gateway import ReplayGateway
 from tests.bms.test_client import ANSWERS as PACE_TRACE, _pylontech_answers
+
+if TYPE_CHECKING:
+    from custom_components.pylontech.bms.binary.frame import Frame
+    from custom_components.pylontech.bms.simulator.binary.stack import Reply
 
 TIMEOUT = 0.2
 
@@ -365,3 +370,25 @@ async def test_pace_at_adr_0(packs: int, options: dict[str, int]) -> None:
             b"~25004642",
             b"~25004644",
         ]
+
+
+@pytest.mark.parametrize(("turnaround", "passes"), [(500.0, 2), (20.0, 1)])
+async def test_a_slow_bms_is_found_by_the_second_pass(turnaround: float, passes: int) -> None:
+    """A BMS that starts answering only after 0.5 s (slower than the quick first pass waits):
+    found all the same, waiting the full timeout; a quick one is found in the first pass."""
+    async with Simulator("pace", 1, turnaround=turnaround, clock=lambda: 0.0) as simulator:
+        seen: list[bytes] = []
+        answer = simulator.stack.answer
+
+        def record(request: Frame) -> Reply | None:
+            seen.append(request.raw)
+            return answer(request)
+
+        simulator.stack.answer = record  # type: ignore[method-assign]
+        transport = TcpTransport("127.0.0.1", simulator.port)
+        try:
+            found = await detect(transport, request_timeout=1.0, gap=0.0)
+        finally:
+            await transport.close()
+        assert (found.dialect, found.addresses) == ("pace", (1,))
+        assert len([raw for raw in seen if raw.startswith(b"~25014642")]) == passes

@@ -43,6 +43,10 @@ _WEB_ANSWERS = (b"http/", b"<!doctype html", b"<html")
 without a version, HTTP/0.9) the page itself."""
 
 DETECT_TIMEOUT = 1.0  # s per request while probing
+QUICK_TIMEOUT = 0.3
+"""s per request in the first pass: BMSs begin to answer 35-50 ms after a request at 9600 Bd
+(protocol.md 6.2), so six times that, with room for a gateway's network delay, is ample; a
+slower BMS is found by the second pass, with the full `request_timeout`."""
 DETECT_BUDGET = 60.0
 """Seconds a whole detection may take: 16 packs found one by one at 9600 Bd with their
 identities take about 20 s; a line that answers but never usefully must not hold it longer."""
@@ -81,14 +85,31 @@ async def detect(
 ) -> Detection:
     """Find what answers on `transport`; the transport is left open for the caller.
 
+    Looks twice where `request_timeout` is longer than `QUICK_TIMEOUT`: first waiting
+    `QUICK_TIMEOUT` for each answer (a silent probe, and the silent address after the last
+    pack, then cost that much), and only when that finds nothing usable, waiting
+    `request_timeout`.
+
     Raises `PylontechConnectionError` when the transport cannot be opened,
     `PylontechDetectionError` (`PylontechUnknownDialectError` for a frame of an unknown dialect,
     with the raw reply) when nothing usable answers, and `PylontechBudgetError` when the whole
     detection takes longer than `budget` seconds, whatever the line sends.
     """
+    windows = (
+        [request_timeout] if request_timeout <= QUICK_TIMEOUT else [QUICK_TIMEOUT, request_timeout]
+    )
     try:
         async with asyncio.timeout(budget):
-            return await _detect(transport, request_timeout, gap, max_packs)
+            for window in windows[:-1]:
+                try:
+                    return await _detect(transport, window, gap, max_packs)
+                except PylontechUnknownDialectError:
+                    raise  # it did answer, in time
+                except PylontechDetectionError as err:
+                    _LOGGER.debug(
+                        "nothing within %g s (%s); waiting %g s", window, err, windows[-1]
+                    )
+            return await _detect(transport, windows[-1], gap, max_packs)
     except TimeoutError:
         msg = f"detection on {transport.description} did not finish within {budget:g} s"
         raise PylontechBudgetError(msg) from None
