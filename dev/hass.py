@@ -234,7 +234,13 @@ class HomeAssistantApi:
         for step in steps:
             if result.get("type") not in {"form", "menu"}:
                 break
-            result = await self._post(f"/api/config/config_entries/flow/{result['flow_id']}", step)
+            url = f"/api/config/config_entries/flow/{result['flow_id']}"
+            result = await self._post(url, step)
+            # A step that runs a while shows its progress; the frontend then asks for the
+            # flow again until the step is done, which moves the flow on.
+            while result.get("type") == "progress":
+                await asyncio.sleep(0.2)
+                result = await self.get(url)
         return dict(result)
 
     async def post_service(self, domain: str, service: str, data: dict[str, Any]) -> None:

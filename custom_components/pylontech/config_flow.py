@@ -48,6 +48,8 @@ from .const import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .bms import Detection
     from .coordinator import PylontechConfigEntry
 
@@ -75,6 +77,14 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing found."""
         self._data: dict[str, Any] = {}
         self._detection: Detection | None = None
+        self._search: asyncio.Task[tuple[Detection | None, str, dict[str, str]]] | None = None
+        """The search for the stack while the form shows its progress."""
+        self._submitted: dict[str, Any] = {}
+        """What the user typed in the form the search is for, shown again if it fails."""
+        self._failure: tuple[dict[str, str], dict[str, str]] | None = None
+        """The errors and placeholders of a failed search, for the form shown after it."""
+        self._duplicate: PylontechConfigEntry | None = None
+        """The entry that has the stack the search found, if one has (the flow then ends)."""
 
     @staticmethod
     @callback
@@ -99,24 +109,28 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _connect(
         self, step: str, schema: Any, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
+        """The form, then (while the search runs) its progress, then the confirmation.
+
+        The search takes from about a second to a minute; meanwhile the form says what is
+        going on (`progress.searching`) instead of a bare spinner.
+        """
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
-        if user_input is not None:
+        if self._search is not None:
+            return await self._searched(step)
+        if self._failure is not None:
+            (errors, placeholders), self._failure = self._failure, None
+            user_input = self._submitted
+        elif user_input is not None:
             data, errors = connection_of(user_input)
             if not errors:
                 match = {k: v for k, v in data.items() if k != CONF_BAUDRATE}
                 if (same := self._entry_where(match)) is not None:
                     return self._already_configured(same)
-                detection, error, placeholders = await find_stack(data)
-                if detection is None:
-                    errors["base"] = error
-                else:
-                    await self.async_set_unique_id(detection.master_serial or connection_id(data))
-                    if (same := self._entry_where(None)) is not None:
-                        return self._already_configured(same)
-                    self._data = {**data, CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME}
-                    self._detection = detection
-                    return await self.async_step_confirm()
+                self._submitted = user_input
+                self._data = {**data, CONF_NAME: user_input[CONF_NAME].strip() or DEFAULT_NAME}
+                self._search = self.hass.async_create_task(find_stack(data))
+                return self._searching(step)
         return self.async_show_form(
             step_id=step,
             data_schema=self.add_suggested_values_to_schema(
@@ -125,6 +139,35 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    def _searching(self, step: str) -> ConfigFlowResult:
+        assert self._search is not None
+        return self.async_show_progress(
+            step_id=step, progress_action="searching", progress_task=self._search
+        )
+
+    async def _searched(self, step: str) -> ConfigFlowResult:
+        """After the search: the confirmation, or the form again with what went wrong."""
+        search = self._search
+        assert search is not None
+        if not search.done():
+            return self._searching(step)
+        self._search = None
+        detection, error, placeholders = search.result()
+        if detection is None:
+            self._failure = ({"base": error}, placeholders)
+            return self.async_show_progress_done(next_step_id=step)
+        await self.async_set_unique_id(
+            detection.master_serial or connection_id(self._connection_data())
+        )
+        # A progress step can only end as done: `confirm` then ends the flow if the stack has
+        # an entry already.
+        self._duplicate = self._entry_where(None)
+        self._detection = detection
+        return self.async_show_progress_done(next_step_id="confirm")
+
+    def _connection_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self._data.items() if k != CONF_NAME}
 
     def _entry_where(self, data: dict[str, Any] | None) -> PylontechConfigEntry | None:
         """The entry whose data holds `data`, or (None) whose unique id is this flow's."""
@@ -155,6 +198,8 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show what was found; create the entry when the user agrees."""
+        if self._duplicate is not None:
+            return self._already_configured(self._duplicate)
         detection = self._detection
         assert detection is not None
         if user_input is None:

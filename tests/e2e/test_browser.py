@@ -123,6 +123,11 @@ async def test_device_pages_in_a_browser(tmp_path: Path) -> None:
         shots = {name: tmp_path / file for name, file in SCREENSHOTS.items()}
         steps = STRINGS["config"]["step"]
         menu = steps["user"]["menu_options"]
+        network = steps["network"]["data"]
+        searching = STRINGS["config"]["progress"]["searching"]
+        # A port that takes the connection and never answers: the search runs its course.
+        silent = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+        silent_port = silent.sockets[0].getsockname()[1]
         result = await _browse(api, [
             {"path": f"/config/devices/device/{devices['Battery']['id']}",
              "screenshot": str(shots["stack"]),
@@ -132,7 +137,12 @@ async def test_device_pages_in_a_browser(tmp_path: Path) -> None:
             *[{"path": ADD, "click": ["OK", menu[step]], "screenshot": str(tmp_path / f"{step}-form.png"),
                "waitFor": [steps[step]["title"], *steps[step]["data"].values()]}
               for step in ("network", "serial")],
+            {"path": ADD, "click": ["OK", menu["network"]],
+             "fill": {network["host"]: "127.0.0.1", network["port"]: silent_port},
+             "submit": "Submit", "screenshot": str(tmp_path / "searching.png"),
+             "waitFor": [searching]},
         ])  # fmt: skip
+        silent.close()
 
     assert result["errors"] == [], result["errors"]  # uncaught exceptions in the frontend
     stack_page, pack_page = result["pages"][:2]
@@ -154,7 +164,11 @@ async def test_device_pages_in_a_browser(tmp_path: Path) -> None:
     assert set(pack_values) <= pack_lines, (pack_values, pack_page["text"])
     # The add-stack forms as they open: title, labels and help texts, and not one text the
     # frontend failed to format (it shows "Translation error: ..." in the text's place).
-    for page, step in zip(result["pages"][2:], ("network", "serial"), strict=True):
+    # While it looks for the battery, the form says what it is doing.
+    searching_page = result["pages"][4]
+    assert searching_page["ready"], f"no progress text:\n{searching_page['text']}"
+    assert "Translation error" not in searching_page["text"]
+    for page, step in zip(result["pages"][2:4], ("network", "serial"), strict=True):
         assert page["ready"], f"{step} form lacks {page['missing']}:\n{page['text']}"
         assert "Translation error" not in page["text"], page["text"]
         for description in steps[step]["data_description"].values():

@@ -113,7 +113,14 @@ async def start(hass: HomeAssistant, step: str) -> str:
 
 
 async def submit(hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]) -> ConfigFlowResult:
-    return await hass.config_entries.flow.async_configure(flow_id, user_input)
+    """Submit a form; where it starts the search for the stack, follow its progress as the
+    frontend does: the progress step names what is going on, and the next step follows."""
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    if result["type"] is FlowResultType.SHOW_PROGRESS:
+        assert result["progress_action"] == "searching"
+        await hass.async_block_till_done()
+        result = await hass.config_entries.flow.async_configure(flow_id)
+    return result
 
 
 def network(port: int, host: str = LOOPBACK, name: str = "Battery") -> dict[str, Any]:

@@ -50,6 +50,9 @@ async def _add_through_flow(hass: HomeAssistant, simulator: ConsoleSimulator) ->
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"host": "127.0.0.1", "port": simulator.port, "name": "Battery"}
     )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS  # the search for the stack
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "confirm"
     assert result["description_placeholders"]["dialect"] == "Pylontech console"

@@ -159,6 +159,8 @@ def test_config_flow_texts() -> None:
     assert set(options["data_description"]) == set(options["data"])
     assert set(config["abort"]) == {"already_configured", "reconfigure_successful",
                                     "unique_id_mismatch"}  # fmt: skip
+    # The one progress the flow shows (the search for the stack) says what is going on.
+    assert set(config["progress"]) == {"searching"} and "searching" in constants
 
 
 def test_exceptions_and_issues() -> None:

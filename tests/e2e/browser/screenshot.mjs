@@ -7,7 +7,8 @@
 //                           "waitFor": ["Battery Pack 1"]}, ...]'
 //
 // A page may also list texts to `click` once each shows, in order, before waiting for `waitFor`
-// (the options of a config flow's menu, for example).
+// (the options of a config flow's menu, for example); then `fill` (label -> text: the fields of
+// the form now shown, found by their labels) and `submit` (the text of the button clicked after).
 //
 // Logging in: the frontend keeps its tokens in localStorage under "hassTokens" (the object
 // home-assistant-js-websocket's getAuth saves and loads back); the browser context starts with
@@ -114,7 +115,7 @@ async function main() {
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     const results = [];
-    for (const { path, screenshot, waitFor = [], click = [] } of pages) {
+    for (const { path, screenshot, waitFor = [], click = [], fill = {}, submit } of pages) {
       const start = Date.now();
       await page.goto(`${hassUrl}${path}`, { waitUntil: "load" });
       // What a person clicks first, in order (a menu option, a button), each once it shows.
@@ -123,6 +124,11 @@ async function main() {
         if (!found.ready) break;
         await page.getByText(label, { exact: true }).first().click();
       }
+      for (const [label, value] of Object.entries(fill)) {
+        await settle(page, [label]);
+        await page.getByLabel(label, { exact: true }).first().fill(String(value));
+      }
+      if (submit) await page.getByRole("button", { name: submit }).first().click();
       const { ready, missing, text } = await settle(page, waitFor);
       if (screenshot) await page.screenshot({ path: screenshot });
       const seconds = (Date.now() - start) / 1000;
