@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from .bms import Detection
+    from .config_forms import Search
     from .coordinator import PylontechConfigEntry
 
 
@@ -77,7 +78,7 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing found."""
         self._data: dict[str, Any] = {}
         self._detection: Detection | None = None
-        self._search: asyncio.Task[tuple[Detection | None, str, dict[str, str]]] | None = None
+        self._search: asyncio.Task[Search] | None = None
         """The search for the stack while the form shows its progress."""
         self._submitted: dict[str, Any] = {}
         """What the user typed in the form the search is for, shown again if it fails."""
@@ -153,7 +154,7 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
         if not search.done():
             return self._searching(step)
         self._search = None
-        detection, error, placeholders = search.result()
+        detection, error, placeholders, connection = search.result()
         if detection is None:
             self._failure = ({"base": error}, placeholders)
             return self.async_show_progress_done(next_step_id=step)
@@ -163,6 +164,7 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
         # A progress step can only end as done: `confirm` then ends the flow if the stack has
         # an entry already.
         self._duplicate = self._entry_where(None)
+        self._data = {**connection, CONF_NAME: self._data[CONF_NAME]}  # the rate that answered
         self._detection = detection
         return self.async_show_progress_done(next_step_id="confirm")
 
@@ -225,7 +227,7 @@ class PylontechConfigFlow(ConfigFlow, domain=DOMAIN):
                 if entry.state is ConfigEntryState.LOADED:
                     # A gateway that takes one client at a time is held by the entry itself.
                     await entry.runtime_data.client.close()
-                detection, error, placeholders = await find_stack(data)
+                detection, error, placeholders, data = await find_stack(data)
                 if detection is None:
                     errors["base"] = error
                 else:

@@ -28,13 +28,14 @@ from .bms import (
     get_dialect,
 )
 from .const import (
+    AUTO_BAUDRATES,
+    BAUDRATE_AUTO,
     BAUDRATES,
     CONF_BAUDRATE,
     CONF_CONNECTION,
     CONF_DEVICE,
     CONNECTION_NETWORK,
     CONNECTION_SERIAL,
-    DEFAULT_BAUDRATE,
     DEFAULT_NAME,
     DEFAULT_PORT,
     DETECT_TIMEOUT,
@@ -50,7 +51,9 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
 
 BAUDRATE_SELECTOR = selector.SelectSelector(
     selector.SelectSelectorConfig(
-        options=[str(rate) for rate in BAUDRATES], mode=selector.SelectSelectorMode.DROPDOWN
+        options=[BAUDRATE_AUTO, *(str(rate) for rate in BAUDRATES)],
+        mode=selector.SelectSelectorMode.DROPDOWN,
+        translation_key="baudrate",
     )
 )
 
@@ -84,7 +87,7 @@ def network_schema(defaults: dict[str, Any], *, with_name: bool) -> FormSchema:
 
 def serial_schema(defaults: dict[str, Any], *, with_name: bool) -> FormSchema:
     """A serial port and its speed (and the devices' name when a stack is added)."""
-    baudrate = str(defaults.get(CONF_BAUDRATE, DEFAULT_BAUDRATE))
+    baudrate = str(defaults.get(CONF_BAUDRATE, BAUDRATE_AUTO))
     fields: dict[Any, Any] = {
         vol.Required(CONF_DEVICE, default=defaults.get(CONF_DEVICE, "")): device_field(),
         vol.Required(CONF_BAUDRATE, default=baudrate): BAUDRATE_SELECTOR,
@@ -101,7 +104,11 @@ def connection_of(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         data = {
             CONF_CONNECTION: CONNECTION_SERIAL,
             CONF_DEVICE: device,
-            CONF_BAUDRATE: int(user_input[CONF_BAUDRATE]),
+            CONF_BAUDRATE: (
+                BAUDRATE_AUTO
+                if user_input[CONF_BAUDRATE] == BAUDRATE_AUTO
+                else int(user_input[CONF_BAUDRATE])
+            ),
         }
         return data, {} if device else {CONF_DEVICE: "invalid_device"}
     host = user_input[CONF_HOST].strip()
@@ -170,19 +177,44 @@ def _error_of(err: PylontechError) -> tuple[str, dict[str, str]]:
     return "unknown", {"error": str(err)}
 
 
-async def find_stack(data: dict[str, Any]) -> tuple[Detection | None, str, dict[str, str]]:
-    """Detect the stack `data` describes: (detection, error key, placeholders)."""
+type Search = tuple[Detection | None, str, dict[str, str], dict[str, Any]]
+"""(detection, error key, placeholders, the connection as it answered)."""
+
+
+async def find_stack(data: dict[str, Any]) -> Search:
+    """Detect the stack `data` describes.
+
+    A serial port at `BAUDRATE_AUTO` is tried at each of `AUTO_BAUDRATES`, first waiting only
+    the quick first pass at each rate, then the full one; the connection returned carries the
+    rate that answered.
+    """
+    if data.get(CONF_BAUDRATE) != BAUDRATE_AUTO:
+        return await _search(data, quick=True)
+    attempts = [(rate, True) for rate in AUTO_BAUDRATES]
+    attempts += [(rate, False) for rate in AUTO_BAUDRATES]
+    found: Search = (None, "no_answer", {"error": ""}, data)
+    for rate, quick in attempts:
+        found = await _search({**data, CONF_BAUDRATE: rate}, quick=quick, full=not quick)
+        detection, error = found[0], found[1]
+        if detection is not None or error not in ("no_answer", "not_a_bms"):
+            return found  # found, or a port that cannot be used at any rate
+        LOGGER.debug("Nothing usable at %d Bd", rate)
+    return found
+
+
+async def _search(data: dict[str, Any], *, quick: bool, full: bool = True) -> Search:
+    """One detection on the connection `data`: quick first pass, full second, or either."""
     try:
         transport = transport_for(data)
     except PylontechConnectionError as err:
-        return None, "cannot_connect", {"error": str(err)}
+        return None, "cannot_connect", {"error": str(err)}, data
     try:
-        detection = await detect(transport, request_timeout=DETECT_TIMEOUT)
+        detection = await detect(transport, request_timeout=DETECT_TIMEOUT, quick=quick, full=full)
     except PylontechError as err:
-        return None, *_error_of(err)
+        return None, *_error_of(err), data
     finally:
         await transport.close()
-    return detection, "", {}
+    return detection, "", {}, data
 
 
 def suggested(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,12 @@ DEFAULT_NAME: Final = "Battery"
 DEFAULT_PORT: Final = 1234
 DEFAULT_BAUDRATE: Final = 9600
 BAUDRATES: Final = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+BAUDRATE_AUTO: Final = "auto"
+"""The serial form's default: try `AUTO_BAUDRATES` in turn and keep the one the battery answers."""
+AUTO_BAUDRATES: Final = (9600, 115200, 19200)
+"""The rates batteries' ports run at, most common first: PACE, Seplos, EG4 and a Pylontech with
+DIP switch 1 up at 9600; Pylontech RS485 and the console at 115200; some PACE packs at 19200
+(README, Which port on the battery)."""
 
 # Options: (default, lowest, highest)
 CONF_SCAN_INTERVAL: Final = "scan_interval"

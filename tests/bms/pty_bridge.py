@@ -3,6 +3,9 @@
 The program opens `PtyTcpBridge.path` as if it were a serial port; the event loop copies every
 byte unchanged both ways between the pseudo-terminal's master side and one TCP connection. The
 terminal is raw, so nothing is translated (a frame's CR stays a CR) and nothing is echoed.
+
+With `baud`, the line runs at that rate only: what the program writes while its port is set to
+another rate does not reach the server, as a BMS hears only garbage then and stays silent.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import termios
 import tty
 from typing import Self
 
@@ -23,9 +27,12 @@ class PtyTcpBridge:
     them, so that a test can show the frames of each exchange.
     """
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, baud: int | None = None) -> None:
         self.host = host
         self.port = port
+        self.baud = baud
+        self.misheard = 0
+        """Bytes the program wrote at another rate than `baud` (not passed on)."""
         self.path = ""
         """The slave side's path, for the program to open as a serial port."""
         self.sent = bytearray()
@@ -80,6 +87,11 @@ class PtyTcpBridge:
         except BlockingIOError:
             return
         assert self._writer is not None
+        if self.baud is not None:
+            speed = termios.tcgetattr(self._slave)[5]  # the rate the program set on its port
+            if speed != getattr(termios, f"B{self.baud}"):
+                self.misheard += len(data)
+                return
         self.sent += data
         self._writer.write(data)
 

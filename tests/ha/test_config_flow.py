@@ -43,6 +43,7 @@ from custom_components.pylontech.const import (
     CONNECTION_SERIAL,
     DOMAIN,
 )
+from tests.bms.pty_bridge import PtyTcpBridge
 from tests.ha.conftest import FAST_OPTIONS, Clock, add_entry, entry_for, simulator_for
 
 if TYPE_CHECKING:
@@ -939,3 +940,28 @@ async def test_pace_stack_answering_at_adr_0_only(hass: HomeAssistant, clock: Cl
             pytest.approx(pack.voltage, abs=0.001) for pack in served
         ]
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_serial_port_at_an_unknown_rate_is_tried_at_each(
+    hass: HomeAssistant, pylontech: Simulator
+) -> None:
+    """Automatic, the form's default rate: a battery whose port runs at 115200 Bd (a real serial
+    port, a pseudo-terminal that passes on only what is sent at 115200) is found after 9600
+    finds nothing, and the entry keeps 115200."""
+    flow_id = await start(hass, "serial")
+    async with PtyTcpBridge("127.0.0.1", pylontech.port, baud=115200) as line:
+        result = await submit(hass, flow_id, serial(line.path, "auto"))
+        assert confirmed(result) == FOUND["pylontech"]
+        assert line.misheard > 0  # it was asked at 9600 first
+        result = await submit(hass, flow_id, {})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_BAUDRATE] == 115200
+        await hass.config_entries.async_unload(result["result"].entry_id)
+
+
+async def test_serial_form_offers_automatic_rate(hass: HomeAssistant) -> None:
+    """The rate field starts at Automatic."""
+    flow_id = await start(hass, "serial")
+    result = await submit(hass, flow_id, serial(""))
+    fields = {str(key): key for key in result["data_schema"].schema}
+    assert fields[CONF_BAUDRATE].default() == "auto"

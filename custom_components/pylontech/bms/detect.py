@@ -82,22 +82,25 @@ async def detect(
     gap: float = 0.05,
     max_packs: int = MAX_PACKS,
     budget: float = DETECT_BUDGET,
+    quick: bool = True,
+    full: bool = True,
 ) -> Detection:
     """Find what answers on `transport`; the transport is left open for the caller.
 
     Looks twice where `request_timeout` is longer than `QUICK_TIMEOUT`: first waiting
     `QUICK_TIMEOUT` for each answer (a silent probe, and the silent address after the last
     pack, then cost that much), and only when that finds nothing usable, waiting
-    `request_timeout`.
+    `request_timeout`. `quick=False` leaves out the first pass, `full=False` the second (a
+    caller that tries several connections quickly before it waits on any).
 
     Raises `PylontechConnectionError` when the transport cannot be opened,
     `PylontechDetectionError` (`PylontechUnknownDialectError` for a frame of an unknown dialect,
     with the raw reply) when nothing usable answers, and `PylontechBudgetError` when the whole
     detection takes longer than `budget` seconds, whatever the line sends.
     """
-    windows = (
-        [request_timeout] if request_timeout <= QUICK_TIMEOUT else [QUICK_TIMEOUT, request_timeout]
-    )
+    windows = [min(QUICK_TIMEOUT, request_timeout)] if quick else []
+    if (full and request_timeout > QUICK_TIMEOUT) or not windows:
+        windows.append(request_timeout)
     try:
         async with asyncio.timeout(budget):
             for window in windows[:-1]:
