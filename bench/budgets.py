@@ -57,6 +57,8 @@ BUDGETS = (
            why="a 1-pack stack found within 3 s at 9600 Bd (issue 15)"),
     Budget("detect.*_8_seconds", 6.0, at_most=True,
            why="an 8-pack stack found within 6 s at 9600 Bd (issue 15)"),
+    Budget("recorder.rows_per_pack_per_day", 30_000, at_most=True,
+           why="a 16-pack stack fits a Raspberry Pi's database at the defaults (issue 14)"),
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from .entity import PylontechPackEntity, PylontechStackEntity, add_pack_entities
 from .sensor_descriptions import (
     ENERGY_SENSORS,
     LIMIT_SENSORS,
+    PACK_ENERGY_SENSORS,
     PACK_SENSORS,
     STACK_SENSORS,
     LimitSensorDescription,
@@ -21,6 +22,7 @@ from .sensor_descriptions import (
     cell_voltage_description,
     temperature_description,
 )
+from .sensor_values import reports_cell_temperatures
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -57,11 +59,14 @@ async def async_setup_entry(
         analog, alarm = pack.analog, pack.alarm
         if analog is None:
             return None
+        # Where the pack shows its lowest and highest cell temperature, the single sensors are
+        # off by default (RECORDED_BY_DEFAULT); consoles, which report their own, keep them on.
+        single_temperatures = not reports_cell_temperatures(analog, alarm)
         descriptions = [
             *PACK_SENSORS,
             *(cell_voltage_description(index) for index in range(len(analog.cell_voltages))),
             *(
-                temperature_description(index, name)
+                temperature_description(index, name, enabled=single_temperatures)
                 for index, name in enumerate(analog.temperature_names)
             ),
         ]
@@ -77,7 +82,7 @@ async def async_setup_entry(
             ),
             *(
                 PackEnergySensor(coordinator, description, address)
-                for description in ENERGY_SENSORS
+                for description in PACK_ENERGY_SENSORS
             ),
             *(
                 PackLimitSensor(coordinator, description, address)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -230,7 +231,12 @@ PACK_SENSORS: tuple[PackSensorDescription, ...] = (
         value_fn=lambda analog, _: analog.cell_voltage_max,
     ),
     PackSensorDescription(
-        **_voltage("cell_voltage_average", suggested_display_precision=3),
+        **_voltage(
+            "cell_voltage_average",
+            suggested_display_precision=3,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,  # the pack voltage over the cell count
+        ),
         value_fn=lambda analog, _: analog.cell_voltage_average,
     ),
     PackSensorDescription(
@@ -265,6 +271,7 @@ def cell_voltage_description(index: int) -> PackSensorDescription:
             translation_key="cell_voltage",
             suggested_display_precision=3,
             entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,  # RECORDED_BY_DEFAULT
         ),
         value_fn=lambda analog, _: (
             analog.cell_voltages[index] if index < len(analog.cell_voltages) else None
@@ -273,8 +280,14 @@ def cell_voltage_description(index: int) -> PackSensorDescription:
     )
 
 
-def temperature_description(index: int, name: str) -> PackSensorDescription:
-    """The temperature at `index` of the pack's list, named by the dialect's `name` for it."""
+def temperature_description(
+    index: int, name: str, *, enabled: bool = True
+) -> PackSensorDescription:
+    """The temperature at `index` of the pack's list, named by the dialect's `name` for it.
+
+    Off by default (`enabled=False`) where the pack's lowest and highest cell temperature are
+    shown instead (`RECORDED_BY_DEFAULT`).
+    """
     numbered = name.startswith("temperature_")
     return PackSensorDescription(
         key=f"temperature_{index + 1}",
@@ -284,6 +297,7 @@ def temperature_description(index: int, name: str) -> PackSensorDescription:
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=enabled,
         value_fn=lambda analog, _: (
             analog.temperatures[index] if index < len(analog.temperatures) else None
         ),
@@ -407,3 +421,16 @@ ENERGY_SENSORS: tuple[SensorEntityDescription, ...] = tuple(
     )
     for key in ("charged_energy", "discharged_energy")
 )
+PACK_ENERGY_SENSORS: tuple[SensorEntityDescription, ...] = tuple(
+    # The stack's counters feed the Energy dashboard; a pack's are one option away.
+    dataclasses.replace(description, entity_registry_enabled_default=False)
+    for description in ENERGY_SENSORS
+)
+
+RECORDED_BY_DEFAULT = """What a pack records by default, so that a 16-pack stack fits a Raspberry Pi's
+database: the values that change on most polls are voltage, current, power, remaining capacity,
+one energy counter, the lowest and highest cell voltage and their difference, and the lowest and
+highest cell temperature. The single cells' voltages, the single temperature sensors, the
+average cell voltage and a pack's own energy counters change as often, add about two thirds to
+that, and are off by default (diagnostic, enabled from the entity's settings); see
+`bench/bench_recorder.py`."""

@@ -65,9 +65,12 @@ async def test_real_home_assistant(tmp_path: Path) -> None:
             assert float(states[f"{prefix}_voltage"]["state"]) == served.voltage
             assert float(states[f"{prefix}_current"]["state"]) == served.current
             assert float(states[f"{prefix}_cycles"]["state"]) == served.cycles
-            width = 2 if len(served.cell_voltages) >= 10 else 1  # "Cell 01 voltage"
-            for cell, value in enumerate(served.cell_voltages, start=1):
-                assert float(states[f"{prefix}_cell_{cell:0{width}d}_voltage"]["state"]) == value
+            cells = served.cell_voltages
+            assert float(states[f"{prefix}_lowest_cell_voltage"]["state"]) == min(cells)  # type: ignore[type-var]
+            assert float(states[f"{prefix}_highest_cell_voltage"]["state"]) == max(cells)  # type: ignore[type-var]
+            # The single cells are off by default (README, What the history costs): no state.
+            width = 2 if len(cells) >= 10 else 1  # "Cell 01 voltage"
+            assert not any(f"{prefix}_cell_{c:0{width}d}_voltage" in states for c in (1, 2))
             assert states[f"{prefix}_voltage"]["attributes"]["unit_of_measurement"] == "V"
         assert states["sensor.battery_power"]["attributes"]["device_class"] == "power"
 
@@ -127,10 +130,8 @@ async def test_real_home_assistant_console_string(tmp_path: Path) -> None:
             prefix = f"sensor.battery_module_{number}"
             assert float(states[f"{prefix}_voltage"]["state"]) == unit.voltage_mv / 1000
             assert float(states[f"{prefix}_current"]["state"]) == unit.current_ma / 1000
-            width = 2 if len(unit.cells_mv) >= 10 else 1
-            for cell, millivolts in enumerate(unit.cells_mv, start=1):
-                entity = f"{prefix}_cell_{cell:0{width}d}_voltage"
-                assert float(states[entity]["state"]) == millivolts / 1000
+            lowest = float(states[f"{prefix}_lowest_cell_voltage"]["state"])
+            assert lowest == min(unit.cells_mv) / 1000
         string = sum(unit.voltage_mv for unit in units) / 1000
         assert float(states["sensor.battery_voltage"]["state"]) == string
 

@@ -7,8 +7,10 @@ Every stack in these tests is the library's simulator on a loopback port; its cl
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -26,7 +28,7 @@ from custom_components.pylontech.const import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
 
     from homeassistant.core import HomeAssistant
     from syrupy.assertion import SnapshotAssertion
@@ -44,6 +46,16 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
+
+
+@pytest.fixture
+def every_entity_enabled() -> Iterator[None]:
+    """Entities that are off by default (single cells, single temperatures, a pack's energy
+    counters) are created enabled: for tests that read every value a pack has."""
+    with patch.object(
+        Entity, "entity_registry_enabled_default", new_callable=PropertyMock, return_value=True
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

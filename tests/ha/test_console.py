@@ -77,6 +77,7 @@ def _readings(simulator: ConsoleSimulator) -> list[Reading]:
     return list(console.stack.readings(console.now()))
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_force_h2_string_of_modules(hass: HomeAssistant, force_h2: ConsoleSimulator) -> None:
     """The controller is the stack device; each module is a device with its own cells; the
     string's voltage is the sum of the modules' and its current is theirs, not a sum."""

@@ -300,6 +300,7 @@ def start_before_a_swing(simulator: Simulator, clock: Clock) -> None:
     pytest.fail("the current never turned")
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_energy_sensors_are_for_the_energy_dashboard(
     hass: HomeAssistant, pylontech: Simulator
 ) -> None:
@@ -315,6 +316,7 @@ async def test_energy_sensors_are_for_the_energy_dashboard(
             assert state.state == "0.0"  # one reading so far: no interval yet
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_energy_counts_what_the_packs_did(
     hass: HomeAssistant, simulator: Simulator, clock: Clock, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -345,6 +347,7 @@ async def test_energy_counts_what_the_packs_did(
     assert all(charged > 0 and discharged > 0 for charged, discharged in expected.totals.values())
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_scheduled_polls_count(
     hass: HomeAssistant, pylontech: Simulator, clock: Clock, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -366,6 +369,7 @@ async def test_scheduled_polls_count(
     assert values[None, "discharged_energy"] > 0
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_a_long_silence_is_not_counted(
     hass: HomeAssistant, pylontech: Simulator, clock: Clock, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -383,6 +387,7 @@ async def test_a_long_silence_is_not_counted(
         assert values[address, "discharged_energy"] == pytest.approx(discharged, abs=1e-6)
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_restored_after_restart(
     hass: HomeAssistant, pylontech: Simulator, clock: Clock, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -438,6 +443,7 @@ async def test_restored_after_restart(
     assert values[master, "discharged_energy"] > 7.125
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_kept_across_a_reload(
     hass: HomeAssistant, pylontech: Simulator, clock: Clock, freezer: FrozenDateTimeFactory
 ) -> None:

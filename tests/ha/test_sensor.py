@@ -125,6 +125,7 @@ async def test_snapshot(
     assert platform_projection(hass, entry, "sensor") == snapshot(name="sensors")
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_pack_sensors_equal_simulator(
     hass: HomeAssistant, any_stack: Simulator, clock: Clock
 ) -> None:
@@ -224,6 +225,7 @@ async def test_battery_state_follows_current(
     assert not wanted
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_all_unavailable_then_back(
     hass: HomeAssistant, simulator: Simulator, clock: Clock
 ) -> None:
@@ -252,6 +254,7 @@ async def test_all_unavailable_then_back(
     assert_stack_shows(hass, entry, simulator)
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_one_pack_unavailable(
     hass: HomeAssistant, simulator: Simulator, clock: Clock
 ) -> None:
@@ -292,6 +295,7 @@ async def test_one_pack_unavailable(
     assert_stack_shows(hass, entry, simulator)
 
 
+@pytest.mark.usefixtures("every_entity_enabled")
 async def test_numbered_temperatures(hass: HomeAssistant, pylontech: Simulator) -> None:
     """A pack with a temperature count the dialect has no names for: "Temperature 1", ..."""
     dialect = pylontech.stack.dialect
@@ -420,3 +424,25 @@ LIMIT_KEYS = (
     "charge_current_limit",
     "discharge_current_limit",
 )
+
+
+async def test_what_a_pack_records_by_default(hass: HomeAssistant, pace: Simulator) -> None:
+    """The values that change on most polls and are on by default are the few an owner reads
+    (sensor_descriptions.RECORDED_BY_DEFAULT); the single cells and temperature sensors, the
+    average cell voltage and the pack's energy counters are one option away."""
+    entry = await add_entry(hass, pace)
+    prefix = f"{entry.entry_id}_1_"
+    enabled, disabled = set(), set()
+    for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        if item.domain == "sensor" and item.unique_id.startswith(prefix):
+            key = item.unique_id.removeprefix(prefix)
+            (disabled if item.disabled_by else enabled).add(key)
+    changing = {
+        "voltage", "current", "power", "remaining_capacity", "cell_voltage_min",
+        "cell_voltage_max", "cell_voltage_delta", "cell_temperature_min", "cell_temperature_max",
+    }  # fmt: skip
+    assert changing <= enabled
+    cells = {f"cell_voltage_{n}" for n in range(1, 17)}
+    temperatures = {f"temperature_{n}" for n in range(1, 7)}
+    off = {"cell_voltage_average", "charged_energy", "discharged_energy", "discharge_power"}
+    assert cells | temperatures | off <= disabled
