@@ -15,6 +15,7 @@ from .bms import Transport, client_for, open_transport
 from .const import CONF_ALL_PACKS_AT, CONF_BAUDRATE, CONF_DEVICE, CONF_DIALECT, DOMAIN
 from .coordinator import PylontechConfigEntry, PylontechCoordinator
 from .entity import pack_identifier, stack_device_info, stack_identifier
+from .seed import is_seed_entry, take_over
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,7 +45,12 @@ def transport_for(data: Mapping[str, object]) -> Transport:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PylontechConfigEntry) -> bool:
-    """Connect to the stack, read it once, and add its devices and entities."""
+    """Connect to the stack, read it once, and add its devices and entities.
+
+    An entry of the integration this one grew from is taken over first (`seed.take_over`).
+    """
+    if is_seed_entry(entry):
+        await take_over(hass, entry)
     client = client_for(
         transport_for(entry.data),
         entry.data[CONF_DIALECT],
