@@ -31,6 +31,7 @@ from custom_components.pylontech.bms.console import (
     UnitTable,
     parse,
 )
+from custom_components.pylontech.bms.console.power_system import PowerSystem, Recommended
 from custom_components.pylontech.bms.exceptions import PylontechConsoleError, PylontechError
 from custom_components.pylontech.bms.serialize import to_json
 
@@ -562,3 +563,28 @@ def test_us2000c_b67_stack_table() -> None:
     assert (first.voltage, first.current, first.temperature) == (49.726, -3.037, 29.3)
     assert (first.cell_voltage_min, first.cell_voltage_max) == (3.315, 3.316)
     assert first.base_state == "Dischg"
+
+
+def test_us2000c_b67_power_system() -> None:
+    """`pwrsys`: the stack's totals, extremes and recommended limits, as the dump prints them."""
+    system = parsed("hrabovszki_US2000C-B67_pwrsys.txt")
+    assert isinstance(system, PowerSystem)
+    assert (system.state, system.total_packs, system.present_packs, system.sleeping_packs) == (
+        "discharging", 5, 5, 0,
+    )  # fmt: skip
+    assert (system.voltage, system.current) == (49.777, -11.164)
+    assert (system.remaining_capacity, system.full_capacity) == (217.324, 233.85)
+    assert (system.soc, system.soh) == (93.0, 94.0)
+    assert (system.cell_voltage_max, system.cell_voltage_average, system.cell_voltage_min) == (
+        3.322, 3.318, 3.314,
+    )  # fmt: skip
+    assert (system.temperature_max, system.temperature_average, system.temperature_min) == (
+        27.0, 25.7, 23.4,
+    )  # fmt: skip
+    assert system.pack_limits == Recommended(
+        charge_voltage=53.25, discharge_voltage=46.0, charge_current=10.0, discharge_current=-25.0
+    )
+    assert system.system_limits == Recommended(
+        charge_voltage=53.25, discharge_voltage=46.0, charge_current=50.0, discharge_current=-125.0
+    )
+    assert system.other == ()

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import PylontechConsoleError
 from .lines import body_lines, decode_text
+from .power_system import parse_power_system
 from .readings import parse_cells, parse_power, parse_soh, parse_units
 from .records import parse_info, parse_pack_status, parse_statistics, parse_time
 from .service import (
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         SystemPower,
         UnitTable,
     )
+    from .power_system import PowerSystem
     from .service_models import (
         CommandList,
         EventLog,
@@ -53,6 +55,7 @@ type ConsoleResponse = (
     | EventLog
     | FirmwareVersions
     | CommandList
+    | PowerSystem
 )
 """What `parse` returns: the model of one console answer."""
 
@@ -72,6 +75,7 @@ _PARSERS: dict[str, tuple[_Parser, _Parser]] = {
     "log": (parse_log, parse_log),
     "ver": (parse_versions, parse_versions),
     "help": (parse_help, parse_help),
+    "pwrsys": (parse_power_system, parse_power_system),
 }
 
 _NUMBER_DIGITS = 3  # a pack (1..16) or module number
