@@ -3,8 +3,9 @@
 Run by `scripts/bench` with `.venv/bin/python` (the library needs nothing more). An 8-pack
 stack served by the simulator over loopback TCP, its replies throttled to 9600 and to 115200
 Bd with a turnaround of 20 ms, is polled by the real client (gap 0, timeout 5 s): once through
-the all-packs requests (Pylontech: 0x42 and 0x44 with INFO 0xFF at ADR 2) and once pack by pack
-(the PACE dialect, which has no all-packs request: 0x42 and 0x44 for each pack).
+the all-packs requests (Pylontech: 0x42 and 0x44 with INFO 0xFF at ADR 2, then each pack's
+charge/discharge limits, 0x92, which have no all-packs form) and once pack by pack (the PACE
+dialect, which has no all-packs request: 0x42 and 0x44 for each pack).
 
 Each poll is compared with a lower bound computed from the frames it exchanged (the client's
 raw-frame history): per request, turnaround + (request bytes + answer bytes) * 10 / baud. The
@@ -63,8 +64,8 @@ class Mode:
     """Whether the poll must go through the all-packs requests."""
 
     def requests(self, packs: int) -> int:
-        """Requests one poll of `packs` packs sends (0x42 and 0x44 each)."""
-        return 2 if self.all_packs else 2 * packs
+        """Requests one poll of `packs` packs sends (0x42 and 0x44 each; Pylontech's 0x92)."""
+        return 2 + packs if self.all_packs else 2 * packs
 
 
 MODES = (
@@ -189,7 +190,8 @@ def main() -> int:
         f"warm-up poll; CPython {platform.python_version()}"
     )
     print(
-        "# all_packs: Pylontech, 0x42 and 0x44 with INFO 0xFF at ADR 2 (2 requests); per_pack: "
+        f"# all_packs: Pylontech, 0x42 and 0x44 with INFO 0xFF at ADR 2, then 0x92 per pack "
+        f"({2 + PACKS} requests); per_pack: "
         f"PACE, which has no all-packs request, 0x42 and 0x44 per pack ({2 * PACKS} requests)"
     )
     print(
