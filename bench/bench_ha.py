@@ -479,10 +479,13 @@ def compare(before: Snapshot, after: Snapshot) -> tuple[int, int]:
 class Bench:
     """One Home Assistant, one entry for the simulator, and the timers on its coordinator."""
 
-    def __init__(self, hass: HomeAssistant, simulator: SimulatorProcess) -> None:
+    def __init__(
+        self, hass: HomeAssistant, simulator: SimulatorProcess, *, every_sensor: bool = True
+    ) -> None:
         """Nothing is set up before `setup()`."""
         self.hass = hass
         self.simulator = simulator
+        self.every_sensor = every_sensor
         self.gc = GcTimer()
         self.stack = Stack()
         self._coordinator: PylontechCoordinator | None = None
@@ -513,6 +516,18 @@ class Bench:
             msg = f"the entry did not set up: {entry.state} {entry.reason}"
             raise BenchError(msg)
         await self.hass.async_block_till_done()
+        if self.every_sensor:
+            # Every sensor on, as an owner who wants every cell does (and as the defaults were
+            # before single cells and temperatures were turned off): the same entities as the
+            # figures of earlier releases, so that they compare.
+            registry = er.async_get(self.hass)
+            for item in er.async_entries_for_config_entry(registry, entry.entry_id):
+                if item.domain == "sensor" and item.disabled_by is not None:
+                    registry.async_update_entity(item.entity_id, disabled_by=None)
+            if not await self.hass.config_entries.async_reload(entry.entry_id):
+                msg = f"the entry did not reload: {entry.state} {entry.reason}"
+                raise BenchError(msg)
+            await self.hass.async_block_till_done()
         integration = await loader.async_get_integration(self.hass, DOMAIN)
         if not integration.file_path.is_relative_to(ROOT / "custom_components"):
             msg = f"Home Assistant loaded the integration from {integration.file_path}"
@@ -625,7 +640,11 @@ class Bench:
 
 
 async def measure(
-    refreshes: int, profiles: dict[str, cProfile.Profile], baud: int | None
+    refreshes: int,
+    profiles: dict[str, cProfile.Profile],
+    baud: int | None,
+    *,
+    every_sensor: bool = True,
 ) -> tuple[Stack, list[Case], list[float]]:
     """Start the simulator and Home Assistant, set the entry up, and time both cases."""
     simulator = SimulatorProcess(baud)
@@ -637,7 +656,7 @@ async def measure(
                 # custom integrations (this repository's `custom_components`, first on the path).
                 hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
                 try:
-                    bench = Bench(hass, simulator)
+                    bench = Bench(hass, simulator, every_sensor=every_sensor)
                     await bench.setup()
                     changed = Case("changed", TARGET_CHANGED_MS)
                     await bench.run_case(
@@ -746,6 +765,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-lines", type=int, default=40, metavar="N")
     parser.add_argument("--baud", type=int, help="throttle the simulator's replies to this "
                         "serial rate, in chunks of 10 ms of line time (default: unthrottled)")  # fmt: skip
+    parser.add_argument("--defaults", action="store_true", help="only the entities on by "
+                        "default (fewer: the single cells and temperatures are off); without "
+                        "it every sensor is on, as in the figures of earlier releases")  # fmt: skip
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.baud is not None and args.baud < 1:
@@ -760,6 +782,7 @@ def main(argv: list[str] | None = None) -> int:
         f"# ha: Home Assistant {HA_VERSION} in-process; a {PACKS}-pack {DIALECT} stack with "
         f"{CELLS} cells per pack served by the simulator (a process of its own) on loopback TCP, "
         f"{line}; "
+        f"{'the entities on by default' if args.defaults else 'every sensor enabled'}; "
         f"CPU time of the event loop's thread per coordinator refresh: median, min and max of "
         f"{args.refreshes} refreshes after {WARMUP} warm-up ones; CPython "
         f"{platform.python_version()}"
@@ -777,7 +800,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR, format="# %(levelname)s %(name)s: %(message)s")
     profiles = {name: cProfile.Profile(time.thread_time) for name in args.profile}
     try:
-        stack, cases, floor = asyncio.run(measure(args.refreshes, profiles, args.baud))
+        stack, cases, floor = asyncio.run(
+            measure(args.refreshes, profiles, args.baud, every_sensor=not args.defaults)
+        )
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

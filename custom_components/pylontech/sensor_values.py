@@ -6,6 +6,7 @@ rows call.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from .bms import active_alarms, cell_temperatures
@@ -41,6 +42,7 @@ MAX_STATE = 255
 """Characters Home Assistant keeps of a state."""
 
 
+@functools.lru_cache(maxsize=512)  # a few hundred keys exist; each is worded once
 def alarm_words(key: str) -> str:
     """An alarm key (the library's, `active_alarms`) as words.
 

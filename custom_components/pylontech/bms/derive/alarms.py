@@ -20,6 +20,13 @@ SERIOUS_FIRST = (FlagCategory.PROTECTION, FlagCategory.FAULT, FlagCategory.WARNI
 "charging" or a MOSFET's state, are not alarms)."""
 
 
+_KEPT = 64
+"""Answers `active_alarms` remembers: a refresh asks it about each pack's answer several times
+(its summary, its attributes, the stack's summary), and an unchanged answer is the same object
+poll after poll (binary/repeats.py)."""
+_seen: dict[int, tuple[PackAlarmInfo, tuple[str, ...]]] = {}
+
+
 def active_alarms(alarm: PackAlarmInfo) -> tuple[str, ...]:
     """Keys of the pack's active protections, faults and warnings, then of its values out of limits.
 
@@ -27,6 +34,17 @@ def active_alarms(alarm: PackAlarmInfo) -> tuple[str, ...]:
     "temperature_2_below_lower_limit" (numbered as the pack's temperature list),
     "voltage_above_upper_limit", "charge_current_other_error".
     """
+    seen = _seen.get(id(alarm))
+    if seen is not None and seen[0] is alarm:  # the answer itself is kept: its id is not reused
+        return seen[1]
+    keys = _active(alarm)
+    if len(_seen) >= _KEPT:
+        _seen.clear()
+    _seen[id(alarm)] = (alarm, keys)
+    return keys
+
+
+def _active(alarm: PackAlarmInfo) -> tuple[str, ...]:
     keys = [
         flag.key
         for category in SERIOUS_FIRST
