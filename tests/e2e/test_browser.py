@@ -160,6 +160,12 @@ async def test_device_pages_in_a_browser(tmp_path: Path) -> None:
         "Battery",
         "Voltage",
         "State of charge",
+        # The story at a glance: what is wrong, the cells' spread, the temperatures' range.
+        "Alarms",
+        "OK",
+        "Cell voltage difference",
+        "Lowest cell temperature",
+        "Highest cell temperature",
     } <= pack_lines
     assert set(pack_values) <= pack_lines, (pack_values, pack_page["text"])
     # The add-stack forms as they open: title, labels and help texts, and not one text the
