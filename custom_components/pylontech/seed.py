@@ -103,12 +103,15 @@ async def take_over(hass: HomeAssistant, entry: ConfigEntry) -> None:
     moved = removed = 0
     for item in er.async_entries_for_config_entry(entities, entry.entry_id):
         found = UNIQUE_ID.fullmatch(item.unique_id)
-        key = found and our_key(found["key"], design_total=dialect.name == "pace")
-        address = first + int(found["number"]) - 1 if found else None
-        if found is None or key is None or address not in detection.addresses:
+        if found is None:
+            continue  # not the seed's (ours already, should a take-over have been cut short)
+        key = our_key(found["key"], design_total=dialect.name == "pace")
+        if key is None:
             entities.async_remove(item.entity_id)
             removed += 1
             continue
+        # A pack that is silent now keeps its entities: they come back with it.
+        address = first + int(found["number"]) - 1
         entities.async_update_entity(
             item.entity_id, new_unique_id=f"{entry.entry_id}_{address}_{key}"
         )

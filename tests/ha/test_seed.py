@@ -75,8 +75,19 @@ def seed_entry(hass: HomeAssistant, simulator: Simulator) -> MockConfigEntry:
 
 async def test_a_seed_entry_is_taken_over(hass: HomeAssistant, pace: Simulator) -> None:
     """It loads; its entities that mean the same keep their entity ids and show our values;
-    the others are gone; its pack devices are ours; its name is kept."""
+    the others are gone; its pack devices are ours; its name is kept. A third pack, silent
+    now, keeps its entities; an entity already ours (a take-over cut short) is left alone."""
     entry = seed_entry(hass, pace)
+    barcode = pace.stack.master.identity.barcode
+    entities = er.async_get(hass)
+    entities.async_get_or_create(
+        "sensor", DOMAIN, f"pack_voltage-pack3-{barcode}-v2",
+        suggested_object_id="shed_battery_pack_3_pack_voltage", config_entry=entry,
+    )  # fmt: skip
+    entities.async_get_or_create(
+        "sensor", DOMAIN, f"{entry.entry_id}_1_power",
+        suggested_object_id="shed_battery_pack_1_power_taken_over", config_entry=entry,
+    )  # fmt: skip
     devices_before = {
         d.id for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     }
@@ -87,7 +98,6 @@ async def test_a_seed_entry_is_taken_over(hass: HomeAssistant, pace: Simulator) 
         "Shed battery", "Shed battery", "pace",
     )  # fmt: skip
     assert entry.data[CONF_ADDRESSES] == [1, 2]
-    entities = er.async_get(hass)
     analog, _alarm = served(pace, 1)
     expected = {
         "voltage": analog.voltage,
@@ -106,6 +116,10 @@ async def test_a_seed_entry_is_taken_over(hass: HomeAssistant, pace: Simulator) 
     for number in (1, 2):
         for seed_key in GONE:
             assert entities.async_get(f"sensor.shed_battery_pack_{number}_{seed_key}") is None
+    silent = entities.async_get("sensor.shed_battery_pack_3_pack_voltage")
+    assert silent is not None and silent.unique_id == f"{entry.entry_id}_3_voltage"
+    ours = entities.async_get("sensor.shed_battery_pack_1_power_taken_over")
+    assert ours is not None and ours.unique_id == f"{entry.entry_id}_1_power"
     packs = {
         d.id: d.identifiers
         for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
