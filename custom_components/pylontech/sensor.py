@@ -43,7 +43,7 @@ async def async_setup_entry(
     """Add the stack's sensors now and each pack's as soon as the pack has answered."""
     coordinator = entry.runtime_data
     packs = coordinator.data.stack.packs if coordinator.data else ()
-    with_alarms = bool(packs) and any(pack.alarm is not None for pack in packs)
+    with_alarms = any(pack.alarm is not None for pack in packs)
     async_add_entities(
         [
             *(

@@ -83,20 +83,7 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
     if full and len(weighted) == len(analog):
         soc = round(sum(weighted) / full, 1)
     voltages = [pack.voltage for pack in analog]
-    low = high = None
-    if all(pack.cell_voltage_min is not None for pack in analog):
-        numbers = [pack.address - first_address + 1 for pack in stack.packs]
-        lows = [
-            ExtremeCell(p.cell_voltage_min, n, p.cell_voltage_min_cell)  # type: ignore[arg-type]
-            for p, n in zip(analog, numbers, strict=True)
-        ]
-        highs = [
-            ExtremeCell(p.cell_voltage_max, n, p.cell_voltage_max_cell)  # type: ignore[arg-type]
-            for p, n in zip(analog, numbers, strict=True)
-        ]
-        low = min(lows, key=_voltage)
-        high = max(highs, key=_voltage)
-    shared = _shared(stack, analog, first_address, low, high)
+    shared = _shared(stack, analog, first_address)
     if stack.series:
         return _string(stack, analog, shared)
     return StackSummary(
@@ -110,15 +97,21 @@ def summarize(stack: StackData, first_address: int) -> StackSummary:
     )
 
 
-def _shared(
-    stack: StackData,
-    analog: list[PackAnalogValues],
-    first_address: int,
-    low: ExtremeCell | None,
-    high: ExtremeCell | None,
-) -> dict[str, Any]:
+def _shared(stack: StackData, analog: list[PackAnalogValues], first_address: int) -> dict[str, Any]:
     """The fields that parallel packs and a string in series compute alike."""
     numbers = [pack.address - first_address + 1 for pack in stack.packs]
+    low = high = None
+    if all(pack.cell_voltage_min is not None for pack in analog):
+        lows = [
+            ExtremeCell(p.cell_voltage_min, n, p.cell_voltage_min_cell)  # type: ignore[arg-type]
+            for p, n in zip(analog, numbers, strict=True)
+        ]
+        highs = [
+            ExtremeCell(p.cell_voltage_max, n, p.cell_voltage_max_cell)  # type: ignore[arg-type]
+            for p, n in zip(analog, numbers, strict=True)
+        ]
+        low = min(lows, key=_voltage)
+        high = max(highs, key=_voltage)
     coldest = warmest = None
     temperatures = [cell_temperatures(pack) for pack in analog]
     if all(temperatures):
