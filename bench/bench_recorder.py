@@ -19,20 +19,17 @@ import asyncio
 import contextlib
 from pathlib import Path
 import platform
-import socket
 import sqlite3
 import sys
 import tempfile
 import time
 from typing import TYPE_CHECKING
 
-import aiohttp
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from custom_components.pylontech.bms.simulator import Simulator  # noqa: E402
-from dev.hass import HomeAssistantApi, HomeAssistantProcess  # noqa: E402
+from dev.hass import stack_added  # noqa: E402
 
 if TYPE_CHECKING:
     from custom_components.pylontech.bms.binary.frame import Frame
@@ -47,13 +44,6 @@ POLLS = 24
 TARGET = 30_000
 """Rows per pack per day at the defaults (issue 14)."""
 USER = {"name": "Bench", "username": "bench", "password": "bench-password"}
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class FastClock:
@@ -81,36 +71,15 @@ async def measure(config_dir: Path, polls: int) -> tuple[dict[str, int], int, fl
         return answer(request)
 
     simulator.stack.answer = counting  # type: ignore[method-assign]
-    async with simulator:
-        hass = HomeAssistantProcess(config_dir, free_port())
-        try:
-            await hass.start()
-            async with aiohttp.ClientSession() as session:
-                api = HomeAssistantApi(hass.url, session)
-                await api.log_in(**USER)
-                result = await api.config_flow(
-                    "pylontech",
-                    {"next_step_id": "network"},
-                    {"host": "127.0.0.1", "port": simulator.port, "name": "Battery"},
-                    {},
-                )
-                if result.get("type") != "create_entry":
-                    raise SystemExit(f"error: the stack was not added: {result}")
-                entry_id = result["result"]["entry_id"]
-                flow = await api._post(  # noqa: SLF001
-                    "/api/config/config_entries/options/flow", {"handler": entry_id}
-                )
-                await api._post(  # noqa: SLF001
-                    f"/api/config/config_entries/options/flow/{flow['flow_id']}",
-                    {"scan_interval": INTERVAL, "gap": 0.1, "timeout": 2.0},
-                )
-                await asyncio.sleep(WARMUP * INTERVAL)
-                start = time.time()
-                await asyncio.sleep(polls * INTERVAL)
-                end = time.time()
-                await asyncio.sleep(1.0)  # a poll under way ends
-        finally:
-            await hass.stop()
+    async with simulator, stack_added(config_dir, simulator.port, USER) as (_hass, api, entry):
+        await api.set_options(
+            entry["entry_id"], {"scan_interval": INTERVAL, "gap": 0.1, "timeout": 2.0}
+        )
+        await asyncio.sleep(WARMUP * INTERVAL)
+        start = time.time()
+        await asyncio.sleep(polls * INTERVAL)
+        end = time.time()
+        await asyncio.sleep(1.0)  # a poll under way ends
     database = sqlite3.connect(config_dir / "home-assistant_v2.db")
     with contextlib.closing(database):
         rows = database.execute(

@@ -14,12 +14,16 @@ import contextlib
 from pathlib import Path
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEGRATION = ROOT / "custom_components" / "pylontech"
@@ -243,6 +247,14 @@ class HomeAssistantApi:
                 result = await self.get(url)
         return dict(result)
 
+    async def set_options(self, entry_id: str, options: dict[str, Any]) -> dict[str, Any]:
+        """Submit an entry's options form, as its *Configure* dialog does."""
+        flow = await self._post("/api/config/config_entries/options/flow", {"handler": entry_id})
+        result = await self._post(
+            f"/api/config/config_entries/options/flow/{flow['flow_id']}", options
+        )
+        return dict(result)
+
     async def post_service(self, domain: str, service: str, data: dict[str, Any]) -> None:
         """Call an action (service), as a button in the frontend would."""
         await self._post(f"/api/services/{domain}/{service}", data)
@@ -260,3 +272,39 @@ class HomeAssistantApi:
         """The entity registry's entities of a config entry."""
         entities = await self.ws({"type": "config/entity_registry/list"})
         return [e for e in entities if e["config_entry_id"] == entry_id]
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def stack_added(
+    config_dir: Path, port: int, user: dict[str, str]
+) -> AsyncIterator[tuple[HomeAssistantProcess, HomeAssistantApi, dict[str, Any]]]:
+    """`hass` with the stack on the gateway at 127.0.0.1:`port` added; stopped after.
+
+    `hass` is started, `user` onboarded and logged in, and the stack added through the config
+    flow as a person adds it. Yields the process, the API and the new entry.
+    """
+    hass = HomeAssistantProcess(config_dir, free_port())
+    try:
+        await hass.start()
+        async with aiohttp.ClientSession() as session:
+            api = HomeAssistantApi(hass.url, session)
+            await api.log_in(**user)
+            result = await api.config_flow(
+                "pylontech",
+                {"next_step_id": "network"},
+                {"host": "127.0.0.1", "port": port, "name": "Battery"},
+                {},
+            )
+            if result.get("type") != "create_entry":
+                msg = f"the stack was not added: {result}"
+                raise HomeAssistantError(msg)
+            yield hass, api, result["result"]
+    finally:
+        await hass.stop()

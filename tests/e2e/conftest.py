@@ -9,14 +9,12 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import re
-import socket
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import pytest
 
 from custom_components.pylontech.bms.simulator import ConsoleSimulator, Simulator
-from dev.hass import HomeAssistantApi, HomeAssistantProcess
+from dev.hass import HomeAssistantApi, HomeAssistantProcess, stack_added
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -46,13 +44,6 @@ def loopback_sockets(socket_enabled: None) -> None:
     """Talk to `hass` and the simulator on loopback (pytest-homeassistant blocks sockets)."""
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Running:
     """What `running_stack` started."""
@@ -78,21 +69,6 @@ async def running_stack(
         if console is None
         else ConsoleSimulator(console, packs, clock=Clock(), seed=11)
     )
-    async with simulator:
-        hass = HomeAssistantProcess(config_dir, free_port())
-        try:
-            await hass.start()
-            async with aiohttp.ClientSession() as session:
-                api = HomeAssistantApi(hass.url, session)
-                await api.log_in(**USER)
-                result = await api.config_flow(
-                    "pylontech",
-                    {"next_step_id": "network"},
-                    {"host": "127.0.0.1", "port": simulator.port, "name": "Battery"},
-                    {},
-                )
-                assert result["type"] == "create_entry", result
-                yield Running(simulator, hass, api, result["result"])
-        finally:
-            await hass.stop()
+    async with simulator, stack_added(config_dir, simulator.port, USER) as (hass, api, entry):
+        yield Running(simulator, hass, api, entry)
     assert deprecation_lines(hass.log.read_text(errors="replace")) == []

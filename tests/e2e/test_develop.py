@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from .conftest import free_port
+from dev.hass import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
